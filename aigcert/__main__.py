@@ -1,0 +1,3 @@
+from aigcert.cli import main
+
+main()

@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from aigcert.accounts.models import Consent, Profile, RoleGrant, User
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    fk_name = "user"
+    extra = 0
+    readonly_fields = ["granted_by", "granted_at"]
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    extra = 0
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "phone")
+
+
+class UserChangeAdminForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationForm
+    inlines = [RoleGrantInline, ProfileInline]
+    ordering = ["-created_at"]
+    list_display = ["__str__", "phone", "email", "is_active", "is_staff", "created_at"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "role_grants__role"]
+    search_fields = ["phone", "email", "display_name", "profile__legal_name"]
+    readonly_fields = ["code", "created_at", "updated_at", "last_login"]
+    fieldsets = (
+        (None, {"fields": ("code", "phone", "email", "password")}),
+        (_("Personal info"), {"fields": ("display_name", "language")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "created_at", "updated_at")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "phone", "usable_password", "password1", "password2")}),
+    )
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "granted_by", "granted_at"]
+    list_filter = ["role"]
+    search_fields = ["user__phone", "user__email", "user__display_name"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "user", "id_type", "masked_id", "province", "city"]
+    search_fields = ["legal_name", "user__phone", "user__email"]
+    list_filter = ["id_type", "province"]
+    readonly_fields = ["code", "created_at", "updated_at"]
+
+    @admin.display(description=_("ID number"))
+    def masked_id(self, obj):
+        return obj.id_number_masked
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ["user", "purpose", "version", "granted_at", "withdrawn_at"]
+    list_filter = ["purpose", "version"]
+    readonly_fields = ["granted_at"]

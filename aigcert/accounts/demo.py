@@ -1,0 +1,71 @@
+"""Demo accounts, one per role, for `aigcert demo`. Never used outside demo installs."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from aigcert.accounts.data import DemoLogin
+from aigcert.accounts.models import Profile, RoleGrant, User
+from aigcert.accounts.roles import Role
+
+DEMO_PASSWORD = "aigcert-demo-2026"
+
+# (role, phone, email, display name). The candidate signs in by phone to show both identifier kinds.
+DEMO_ACCOUNTS = [
+    (Role.CANDIDATE, "13800000001", None, "张三（演示考生）"),
+    (Role.ORG_ADMIN, None, "org-admin@demo.aigcert.example", "合作机构管理员"),
+    (Role.ITEM_AUTHOR, None, "author@demo.aigcert.example", "命题员"),
+    (Role.ITEM_REVIEWER, None, "reviewer@demo.aigcert.example", "审题员"),
+    (Role.EXAM_ADMIN, None, "exam-admin@demo.aigcert.example", "考务管理员"),
+    (Role.PROCTOR, None, "proctor@demo.aigcert.example", "监考员"),
+    (Role.MARKER, None, "marker@demo.aigcert.example", "阅卷员"),
+    (Role.CHIEF_MARKER, None, "chief-marker@demo.aigcert.example", "仲裁阅卷员"),
+    (Role.CERT_OFFICE, None, "cert-office@demo.aigcert.example", "证书管理员"),
+    (Role.EMPLOYER, None, "employer@demo.aigcert.example", "用人单位"),
+    (Role.STAFF, None, "staff@demo.aigcert.example", "平台管理员"),
+]
+
+
+def demo_accounts_ensure() -> list[DemoLogin]:
+    """Create (or reset the password of) one demo account per role; safe to run again."""
+    logins = []
+    with transaction.atomic():
+        for role, phone, email, name in DEMO_ACCOUNTS:
+            user = User.objects.filter(phone=phone).first() if phone else User.objects.filter(email=email).first()
+            if user is None:
+                user = User(phone=phone, email=email)
+            user.display_name = name
+            user.is_staff = role == Role.STAFF
+            user.is_superuser = role == Role.STAFF
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            RoleGrant.objects.get_or_create(user=user, role=role)
+            if role == Role.CANDIDATE:
+                Profile.objects.get_or_create(
+                    user=user,
+                    defaults={
+                        "legal_name": "张三",
+                        "id_number": "11010519491231002X",
+                        "recipient_name": "张三",
+                        "recipient_phone": "13800000001",
+                        "province": "北京市",
+                        "city": "北京市",
+                        "district": "海淀区",
+                        "address_line": "中关村大街1号",
+                        "postal_code": "100080",
+                    },
+                )
+            logins.append(DemoLogin(role=role.value, role_label=str(role.label), login=phone or email,
+                                    password=DEMO_PASSWORD))
+    return logins
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The demo accounts that exist and still have the demo password, for the run command to print."""
+    logins = []
+    for role, phone, email, _name in DEMO_ACCOUNTS:
+        user = User.objects.filter(phone=phone).first() if phone else User.objects.filter(email=email).first()
+        if user is not None and user.check_password(DEMO_PASSWORD):
+            logins.append(DemoLogin(role=role.value, role_label=str(role.label), login=phone or email,
+                                    password=DEMO_PASSWORD))
+    return logins

@@ -1,0 +1,139 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template import loader
+from django.utils.translation import gettext_lazy as _
+
+from aigcert.accounts import rules
+from aigcert.accounts.models import IdType, Profile, User
+from aigcert.accounts.services import identifier_taken_message
+from aigcert.core.api import email_send
+
+
+class SignUpForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Mobile number or email"),
+        max_length=254,
+        help_text=_("A mainland China mobile number (11 digits) or an email address."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Confirm password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    accept_terms = forms.BooleanField(
+        label=_("I have read and agree to the terms of service and the privacy policy"),
+        error_messages={"required": _("You must agree to the terms of service to sign up.")},
+    )
+
+    def clean_identifier(self):
+        found = rules.classify_identifier(self.cleaned_data["identifier"])
+        if found is None:
+            raise forms.ValidationError(_("Enter a valid mainland China mobile number or email address."))
+        kind, value = found
+        if User.objects.filter(**{kind: value}).exists():
+            raise forms.ValidationError(identifier_taken_message(kind))
+        self.identifier_kind = kind
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords do not match."))
+        if password1:
+            kind = getattr(self, "identifier_kind", None)
+            probe = User(**{kind: cleaned["identifier"]}) if kind else User()
+            try:
+                password_validation.validate_password(password1, probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Mobile number or email"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    error_messages = {
+        "invalid_login": _("The mobile number/email or the password is wrong."),
+        "inactive": _("This account is disabled."),
+    }
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Render the reset email in the request, send it from the worker."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        email_send.enqueue(subject=subject, body=body, to=[to_email])
+
+
+class ProfileForm(forms.ModelForm):
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Profile
+        fields = [
+            "legal_name",
+            "id_type",
+            "id_number",
+            "recipient_name",
+            "recipient_phone",
+            "province",
+            "city",
+            "district",
+            "address_line",
+            "postal_code",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The stored number never travels back to the browser; the owner sees it masked.
+        self.initial["id_number"] = ""
+        stored = self.instance.id_number if self.instance and self.instance.pk else ""
+        if stored:
+            self.fields["id_number"].help_text = _("On file: %(masked)s. Leave empty to keep it.") % {
+                "masked": rules.mask_id_number(stored)
+            }
+        self.fields["legal_name"].required = True
+        self.fields["id_type"].choices = IdType.choices
+
+    def clean_id_number(self):
+        value = (self.cleaned_data.get("id_number") or "").strip().upper().replace(" ", "")
+        if not value:
+            if not (self.instance and self.instance.id_number):
+                raise forms.ValidationError(_("Enter your ID number."))
+            return ""
+        id_type = self.cleaned_data.get("id_type") or IdType.RESIDENT_ID
+        if not rules.id_number_is_valid(id_type, value):
+            raise forms.ValidationError(_("This is not a valid number for the chosen ID type."))
+        return value
+
+    def clean_recipient_phone(self):
+        value = (self.cleaned_data.get("recipient_phone") or "").strip()
+        if value and rules.normalize_phone(value) is None:
+            raise forms.ValidationError(_("Enter a valid mainland China mobile number."))
+        return rules.normalize_phone(value) or ""
+
+    def clean_postal_code(self):
+        value = (self.cleaned_data.get("postal_code") or "").strip()
+        if value and not (len(value) == 6 and value.isdigit()):
+            raise forms.ValidationError(_("A postal code has 6 digits."))
+        return value

@@ -1,0 +1,135 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from aigcert.accounts.models import Consent, RoleGrant, User
+from aigcert.accounts.roles import Role
+from aigcert.core.api import audit_events
+
+SIGNUP = reverse("accounts:signup")
+GOOD_PASSWORD = "Lantern-Orchid-77"
+
+
+def signup_data(**overrides):
+    data = {"identifier": "13812345678", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD,
+            "accept_terms": "on"}
+    data.update(overrides)
+    return data
+
+
+def use_language(client, code):
+    client.cookies["aigcert_language"] = code
+
+
+@pytest.mark.django_db
+def test_sign_up_with_phone_creates_a_candidate_and_logs_in(client):
+    response = client.post(SIGNUP, signup_data(identifier="+86 138-1234-5678"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:center")
+    user = User.objects.get()
+    assert (user.phone, user.email) == ("13812345678", None)
+    assert user.check_password(GOOD_PASSWORD)
+    assert list(RoleGrant.objects.filter(user=user).values_list("role", flat=True)) == [Role.CANDIDATE]
+    assert Consent.objects.filter(user=user, purpose="terms").count() == 1
+    assert [e.action for e in audit_events(target=user)] == ["user.sign_up"]
+    assert client.get(reverse("portal:center")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_sign_up_with_email_stores_it_lower_case(client):
+    client.post(SIGNUP, signup_data(identifier="Li.Si@Example.com"))
+    user = User.objects.get()
+    assert (user.phone, user.email) == (None, "li.si@example.com")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "overrides", "field", "message"),
+    [
+        ("zh-hans", {"identifier": "12345"}, "identifier", "请输入有效的中国大陆手机号或电子邮箱地址"),
+        ("en", {"identifier": "12345"}, "identifier", "Enter a valid mainland China mobile number or email address."),
+        ("en", {"identifier": "a@b"}, "identifier", "Enter a valid mainland China mobile number or email address."),
+        ("zh-hans", {"password2": "Lantern-Orchid-78"}, "password2", "两次输入的密码不一致"),
+        ("en", {"password2": "Lantern-Orchid-78"}, "password2", "The two passwords do not match."),
+        ("en", {"password1": "short1", "password2": "short1"}, "password1", "too short"),
+        ("en", {"password1": "password123", "password2": "password123"}, "password1", "too common"),
+        ("en", {"password1": "3141592653589", "password2": "3141592653589"}, "password1", "entirely numeric"),
+        ("zh-hans", {"password1": "3141592653589", "password2": "3141592653589"}, "password1", "密码只包含数字"),
+        ("en", {"accept_terms": ""}, "accept_terms", "You must agree to the terms of service to sign up."),
+    ],
+)
+def test_bad_sign_up_shows_a_field_error_in_the_chosen_language_and_creates_nothing(
+    client, language, overrides, field, message
+):
+    use_language(client, language)
+    response = client.post(SIGNUP, signup_data(**overrides))
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    # The page as rendered, in the language that was active for the request.
+    assert message in response.content.decode()
+    assert User.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("existing", "attempt", "language", "message"),
+    [
+        ({"phone": "13812345678"}, "138 1234 5678", "zh-hans", "该手机号已注册"),
+        ({"phone": "13812345678"}, "13812345678", "en", "This mobile number is already registered."),
+        ({"email": "wang@example.com"}, "WANG@example.com", "en", "This email address is already registered."),
+    ],
+)
+def test_sign_up_with_a_used_identifier_is_refused(client, existing, attempt, language, message):
+    User.objects.create_user(password="x-Unused-Pass-1", **existing)
+    use_language(client, language)
+    response = client.post(SIGNUP, signup_data(identifier=attempt))
+    assert "identifier" in response.context["form"].errors
+    assert message in response.content.decode()
+    assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_log_in_with_phone_or_email_and_log_out(client, password):
+    user = User.objects.create_user(email="zhao@example.com", phone="13900000009", password=password)
+    for identifier in ("13900000009", "+86 139 0000 0009", "ZHAO@example.com"):
+        response = client.post(reverse("accounts:login"), {"username": identifier, "password": password})
+        assert response.status_code == 302, identifier
+        assert int(client.session["_auth_user_id"]) == user.pk
+        assert client.post(reverse("accounts:logout")).status_code == 302
+        assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_wrong_password_is_refused_with_a_message(client, password):
+    User.objects.create_user(phone="13900000009", password=password)
+    client.cookies["aigcert_language"] = "en"
+    response = client.post(reverse("accounts:login"), {"username": "13900000009", "password": "nope"})
+    assert response.status_code == 200
+    assert "The mobile number/email or the password is wrong." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_password_reset_by_email(client, password):
+    user = User.objects.create_user(email="sun@example.com", password=password)
+    response = client.post(reverse("accounts:password_reset"), {"email": "sun@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["sun@example.com"]
+    link = re.search(r"http://testserver(/accounts/password-reset/\S+/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert form_page.context["validlink"] is True
+    set_url = form_page.redirect_chain[-1][0]
+    response = client.post(set_url, {"new_password1": "Brand-New-Pass-9", "new_password2": "Brand-New-Pass-9"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Brand-New-Pass-9")
+
+
+@pytest.mark.django_db
+def test_password_reset_for_unknown_email_sends_nothing_and_says_the_same(client):
+    response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert mail.outbox == []

@@ -1,0 +1,71 @@
+"""What other apps may ask the catalog."""
+
+from __future__ import annotations
+
+from aigcert.catalog import rules
+from aigcert.catalog.data import ExamPolicyData, FeeScheduleData, ProgramData, SittingData
+from aigcert.catalog.models import Program
+from aigcert.core.api import NotFound
+
+__all__ = ["ProgramData", "eligibility_check", "program_get", "program_list_open"]
+
+
+def _program_data(program: Program) -> ProgramData:
+    fees = getattr(program, "fees", None)
+    policy = getattr(program, "exam_policy", None)
+    return ProgramData(
+        code=program.code,
+        name=program.name,
+        series_code=program.series.code,
+        direction_code=program.direction.code if program.direction else None,
+        level=program.level,
+        level_rank=program.level_rank,
+        status=program.status,
+        booking_horizon_months=program.booking_horizon_months,
+        human_tutoring=program.human_tutoring,
+        certificate_window_min_days=program.certificate_window_min_days,
+        certificate_window_max_days=program.certificate_window_max_days,
+        fees=FeeScheduleData(
+            total_fen=fees.total_fen, deposit_fen=fees.deposit_fen, balance_fen=fees.balance_fen,
+            retake_fee_fen=fees.retake_fee_fen, free_retakes=fees.free_retakes, assumed=fees.assumed,
+        ) if fees else None,
+        exam=ExamPolicyData(
+            duration_minutes=policy.duration_minutes, total_score=policy.total_score, pass_mark=policy.pass_mark,
+            item_types=tuple(policy.item_types), frequency=policy.frequency,
+            results_delay_days=policy.results_delay_days,
+            sittings=tuple(SittingData(code=s.code, label=s.label, start=s.start_time.strftime("%H:%M"))
+                           for s in policy.sittings.all()),
+        ) if policy else None,
+    )
+
+
+def program_get(code: str) -> ProgramData:
+    program = (Program.objects.select_related("series", "direction", "fees", "exam_policy")
+               .prefetch_related("exam_policy__sittings").filter(code=code).first())
+    if program is None:
+        raise NotFound()
+    return _program_data(program)
+
+
+def program_list_open() -> list[ProgramData]:
+    programs = (Program.objects.filter(status=Program.Status.OPEN)
+                .select_related("series", "direction", "fees", "exam_policy")
+                .prefetch_related("exam_policy__sittings"))
+    return [_program_data(p) for p in programs]
+
+
+def eligibility_check(program_code: str, *, held_certificates: set[str] | frozenset[str],
+                      work_years: float | int | None) -> rules.Eligibility:
+    """Whether someone holding these certificates, with this much AIGC work, may register for the program."""
+    program = Program.objects.filter(code=program_code).first()
+    if program is None:
+        raise NotFound()
+    options = [
+        rules.PrerequisiteOption(
+            kind=p.kind,
+            program_code=p.required_program.code if p.required_program else None,
+            min_years=p.min_work_years,
+        )
+        for p in program.prerequisites.select_related("required_program")
+    ]
+    return rules.eligibility_check(options, held_certificates=frozenset(held_certificates), work_years=work_years)

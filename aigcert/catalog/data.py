@@ -1,0 +1,50 @@
+"""Frozen views of catalog facts for other apps (billing, enrolment, exams, …)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FeeScheduleData:
+    total_fen: int
+    deposit_fen: int
+    balance_fen: int
+    retake_fee_fen: int
+    free_retakes: int
+    assumed: bool
+
+
+@dataclass(frozen=True)
+class SittingData:
+    code: str
+    label: str
+    start: str  # "HH:MM"
+
+
+@dataclass(frozen=True)
+class ExamPolicyData:
+    duration_minutes: int
+    total_score: int
+    pass_mark: int
+    item_types: tuple[str, ...]
+    frequency: str
+    results_delay_days: int
+    sittings: tuple[SittingData, ...]
+
+
+@dataclass(frozen=True)
+class ProgramData:
+    code: str
+    name: str
+    series_code: str
+    direction_code: str | None
+    level: str
+    level_rank: int
+    status: str
+    booking_horizon_months: int
+    human_tutoring: bool
+    certificate_window_min_days: int
+    certificate_window_max_days: int
+    fees: FeeScheduleData | None
+    exam: ExamPolicyData | None

@@ -1,0 +1,208 @@
+"""The shape of the catalog data file, checked before anything touches the database."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+CODE_RE = r"^[a-z0-9][a-z0-9-]*$"
+ITEM_TYPES = ("single_choice", "multiple_choice", "true_false", "fill_in", "essay", "work_upload", "program",
+              "prompt_task")
+EXAM_FIELDS = ("duration_minutes", "total_score", "pass_mark", "item_types", "frequency", "sittings",
+               "results_delay_days")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, str_strip_whitespace=True)
+
+
+def _text(value):
+    if isinstance(value, str):
+        return {"zh": value}
+    return value
+
+
+class LocalText(Strict):
+    zh: str = Field(min_length=1)
+    en: str = ""
+
+
+Text = Annotated[LocalText, BeforeValidator(_text)]
+
+
+class SeriesSpec(Strict):
+    code: str = Field(pattern=CODE_RE, max_length=40)
+    name: Text
+    certificate_title: Text | None = None
+    issuer: Text | None = None
+    order: int = Field(default=0, ge=0)
+
+
+class DirectionSpec(Strict):
+    code: str = Field(pattern=CODE_RE, max_length=40)
+    name: Text
+    order: int = Field(default=0, ge=0)
+
+
+class StudyTime(Strict):
+    min_weeks: int = Field(ge=1, le=104)
+    max_weeks: int = Field(ge=1, le=104)
+    assumed: bool = False
+
+    @model_validator(mode="after")
+    def ordered(self):
+        if self.min_weeks > self.max_weeks:
+            raise ValueError("min_weeks must not exceed max_weeks")
+        return self
+
+
+class Fees(Strict):
+    total_fen: int = Field(ge=0)
+    deposit_fen: int = Field(ge=0)
+    balance_fen: int = Field(ge=0)
+    retake_fee_fen: int = Field(ge=0)
+    free_retakes: int = Field(ge=0, le=10)
+    assumed: bool = False
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def adds_up(self):
+        if self.deposit_fen + self.balance_fen != self.total_fen:
+            raise ValueError(
+                f"deposit_fen ({self.deposit_fen}) + balance_fen ({self.balance_fen}) "
+                f"must equal total_fen ({self.total_fen})"
+            )
+        if self.assumed and self.note is None:
+            raise ValueError("a note is required when assumed is true")
+        return self
+
+
+class SittingSpec(Strict):
+    code: str = Field(pattern=CODE_RE, max_length=20)
+    label: Text
+    start: time
+
+
+class Exam(Strict):
+    duration_minutes: int = Field(ge=1, le=600)
+    total_score: int = Field(ge=1, le=1000)
+    pass_mark: int = Field(ge=0)
+    item_types: list[Literal[ITEM_TYPES]] = Field(min_length=1)  # type: ignore[valid-type]
+    frequency: Literal["monthly", "weekly", "on_demand"] = "monthly"
+    sittings: list[SittingSpec] = Field(min_length=1)
+    results_delay_days: int = Field(ge=0, le=365)
+    assumed: list[Literal[EXAM_FIELDS]] = []  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def consistent(self):
+        if self.pass_mark > self.total_score:
+            raise ValueError(f"pass_mark ({self.pass_mark}) must not exceed total_score ({self.total_score})")
+        if len(set(self.item_types)) != len(self.item_types):
+            raise ValueError("item_types lists a type twice")
+        codes = [s.code for s in self.sittings]
+        if len(set(codes)) != len(codes):
+            raise ValueError("sitting codes must be unique")
+        return self
+
+
+class Window(Strict):
+    min: int = Field(ge=0, le=365)
+    max: int = Field(ge=0, le=365)
+
+    @model_validator(mode="after")
+    def ordered(self):
+        if self.min > self.max:
+            raise ValueError("min must not exceed max")
+        return self
+
+
+class Certificate(Strict):
+    issue_window_days: Window
+    assumed: bool = False
+
+
+class CertificatePrerequisite(Strict):
+    kind: Literal["certificate"]
+    program: str = Field(pattern=CODE_RE)
+
+
+class WorkYearsPrerequisite(Strict):
+    kind: Literal["work_years"]
+    min_years: int = Field(ge=1, le=50)
+
+
+Prerequisite = Annotated[CertificatePrerequisite | WorkYearsPrerequisite, Field(discriminator="kind")]
+
+
+class StandardItemSpec(Strict):
+    code: str = Field(min_length=1, max_length=20)
+    text: Text
+
+
+class AreaSpec(Strict):
+    code: str = Field(min_length=1, max_length=20)
+    title: Text
+    items: list[StandardItemSpec] = []
+
+
+class LessonSpec(Strict):
+    code: str = Field(min_length=1, max_length=20)
+    title: Text
+    description: Text | None = None
+
+
+class ChapterSpec(Strict):
+    code: str = Field(min_length=1, max_length=20)
+    part: Text | None = None
+    title: Text
+    lessons: list[LessonSpec] = Field(min_length=1)
+
+
+class Syllabus(Strict):
+    edition: Text | None = None
+    chapters: list[ChapterSpec] = Field(min_length=1)
+
+
+class ProgramSpec(Strict):
+    code: str = Field(pattern=CODE_RE, max_length=60)
+    series: str
+    direction: str | None = None
+    level: Text
+    level_rank: int = Field(ge=1, le=20)
+    status: Literal["open", "announced", "closed"]
+    order: int = Field(default=0, ge=0)
+    name: Text
+    summary: Text | None = None
+    audience: Text | None = None
+    source: str = ""
+    study_time: StudyTime | None = None
+    booking_horizon_months: int = Field(ge=1, le=12)
+    human_tutoring: bool = False
+    fees: Fees | None = None
+    exam: Exam | None = None
+    certificate: Certificate
+    prerequisites: list[Prerequisite] = []
+    standard: list[AreaSpec] = []
+    syllabus: Syllabus | None = None
+
+    @model_validator(mode="after")
+    def open_programs_are_complete(self):
+        if self.status == "open":
+            missing = [name for name in ("fees", "exam", "study_time") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"an open program needs {', '.join(missing)}")
+        return self
+
+
+class CatalogFile(Strict):
+    version: Literal[1]
+    series: list[SeriesSpec] = Field(min_length=1)
+    directions: list[DirectionSpec] = []
+    programs: list[ProgramSpec] = Field(min_length=1)
+
+
+def duplicate_codes(codes: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return sorted({code for code in codes if code in seen or seen.add(code)})

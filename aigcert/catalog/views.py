@@ -1,0 +1,34 @@
+from django.http import Http404
+from django.shortcuts import render
+
+from aigcert.catalog import selectors
+from aigcert.catalog.models import ItemType, Program
+
+
+def program_list(request):
+    series = request.GET.get("series") or None
+    direction = request.GET.get("direction") or None
+    context = {
+        "programs": selectors.program_list(series=series, direction=direction),
+        "series_options": selectors.series_with_programs(),
+        "direction_options": selectors.directions_with_programs(),
+        "selected_series": series or "",
+        "selected_direction": direction or "",
+    }
+    return render(request, "catalog/program_list.html", context)
+
+
+def program_detail(request, code: str):
+    program = selectors.program_detail(code)
+    if program is None:
+        raise Http404
+    policy = getattr(program, "exam_policy", None)
+    item_type_labels = dict(ItemType.choices)
+    context = {
+        "program": program,
+        "fees": getattr(program, "fees", None),
+        "policy": policy,
+        "item_types": [item_type_labels.get(code, code) for code in (policy.item_types if policy else [])],
+        "open_status": Program.Status.OPEN,
+    }
+    return render(request, "catalog/program_detail.html", context)

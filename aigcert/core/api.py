@@ -1,0 +1,23 @@
+"""The shared kernel's public surface: what every other app may import from core."""
+
+from aigcert.core.audit import audit_events, audit_record
+from aigcert.core.clock import now, today
+from aigcert.core.data import AuditEventData
+from aigcert.core.errors import DomainError, NotFound
+from aigcert.core.i18n import Translated
+from aigcert.core.models import BaseModel, TimestampedModel
+from aigcert.core.tasks import email_send
+
+__all__ = [
+    "AuditEventData",
+    "BaseModel",
+    "DomainError",
+    "NotFound",
+    "TimestampedModel",
+    "Translated",
+    "audit_events",
+    "audit_record",
+    "email_send",
+    "now",
+    "today",
+]

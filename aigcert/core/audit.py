@@ -1,0 +1,32 @@
+from typing import Any
+
+from django.db import models
+
+from aigcert.core.data import AuditEventData
+from aigcert.core.models import AuditEvent
+
+
+def audit_record(*, actor: Any, action: str, target: models.Model | None = None,
+                 target_type: str = "", target_id: str = "", data: dict | None = None) -> AuditEvent:
+    """Append an audit event inside the caller's transaction, so it commits or rolls back with the change."""
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=actor_obj, action=action, target_type=target_type, target_id=target_id, data=data or {}
+    )
+
+
+def audit_events(*, action: str | None = None, target: models.Model | None = None) -> list[AuditEventData]:
+    """The audit trail, newest first, optionally for one action and/or one object."""
+    events = AuditEvent.objects.all()
+    if action:
+        events = events.filter(action=action)
+    if target is not None:
+        events = events.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
+    return [
+        AuditEventData(at=e.at, actor_id=e.actor_id, action=e.action, target_type=e.target_type,
+                       target_id=e.target_id, data=e.data)
+        for e in events
+    ]

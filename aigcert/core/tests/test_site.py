@@ -1,0 +1,78 @@
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from aigcert.core.api import audit_record, email_send
+from aigcert.core.models import AuditEvent
+
+
+@pytest.mark.django_db
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_chinese_is_the_default_whatever_the_browser_asks_for(client, catalog):
+    response = client.get(reverse("catalog:program_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    html = response.content.decode()
+    assert '<html lang="zh-Hans">' in html
+    assert "认证项目" in html
+    assert response["Content-Language"] == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_language_switch_sets_english_and_back(client, catalog):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/programs/"})
+    assert response.status_code == 302
+    html = client.get("/programs/").content.decode()
+    assert '<html lang="en">' in html and "Certification programs" in html
+    assert "AIGC Skills (General)" in html
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/programs/"})
+    assert "认证项目" in client.get("/programs/").content.decode()
+
+
+@pytest.mark.django_db
+def test_unknown_language_cookie_falls_back_to_chinese(client):
+    client.cookies["aigcert_language"] = "xx"
+    assert '<html lang="zh-Hans">' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_audit_record_keeps_actor_action_target_and_data(candidate):
+    event = audit_record(actor=candidate, action="thing.do", target=candidate, data={"k": 1})
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.actor, stored.action, stored.target_type, stored.target_id, stored.data) == (
+        candidate, "thing.do", "accounts.user", str(candidate.pk), {"k": 1})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_task_queue_is_drained_by_the_worker(settings):
+    """Email goes through the task queue; the worker (the same command `aigcert worker` runs) sends it."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    result = email_send.enqueue(subject="Hello", body="From the queue", to=["a@example.com"])
+    assert mail.outbox == []
+    call_command("db_worker", batch=True, startup_delay=False, stdout=io.StringIO(), stderr=io.StringIO())
+    result.refresh()
+    assert result.status.name == "SUCCESSFUL"
+    assert [m.subject for m in mail.outbox] == ["Hello"]
+
+
+@pytest.mark.django_db
+def test_static_assets_are_served_by_the_app(client):
+    response = client.get("/static/aigcert/site.css")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"--brand" in body
+
+
+@pytest.mark.django_db
+def test_pages_link_no_remote_assets(client, catalog):
+    for url in ["/", "/programs/", "/programs/aigc-general/", "/accounts/signup/", "/accounts/login/"]:
+        html = client.get(url).content.decode()
+        for marker in ('src="http', "href=\"http", "src='http", "@import url(http"):
+            assert marker not in html, (url, marker)

@@ -1,0 +1,68 @@
+"""README command 1, minus the install: `aigcert demo` then `aigcert run` on SQLite, over real HTTP."""
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def sqlite_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["AIGCERT_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def test_demo_then_run_serves_the_site_and_the_printed_logins_work(sqlite_env):
+    demo = subprocess.run([sys.executable, "-m", "aigcert", "demo"], env=sqlite_env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert demo.returncode == 0, demo.stderr
+    assert "13800000001" in demo.stdout
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "aigcert", "run", "--port", str(port), "--web-workers", "1"],
+                              env=sqlite_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              start_new_session=True)
+    try:
+        printed = ""
+        deadline = time.monotonic() + 120
+        while "Press Ctrl+C" not in printed and time.monotonic() < deadline and server.poll() is None:
+            printed += server.stdout.readline()
+        url = f"http://127.0.0.1:{port}"
+        assert f"aigcert is running at {url}/" in printed, printed
+        password = re.search(r"password for all: (\S+)\)", printed).group(1)
+        login = re.search(r"(1380000000\d)", printed).group(1)
+
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(f"{url}/programs/aigc-general/", timeout=10).read().decode()
+        assert "¥798" in page
+        css = re.search(r'href="(/static/aigcert/site\.[0-9a-f]+\.css)"', page)
+        assert css, "static files are collected and fingerprinted"
+        assert opener.open(url + css.group(1), timeout=10).status == 200
+
+        form = opener.open(f"{url}/accounts/login/", timeout=10).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": login, "password": password})
+        request = urllib.request.Request(f"{url}/accounts/login/", data=body.encode(),
+                                         headers={"Referer": f"{url}/accounts/login/"})
+        center = opener.open(request, timeout=10)
+        assert center.geturl() == f"{url}/me/"
+        assert "个人中心" in center.read().decode()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
