@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from aigcert.accounts.models import Consent, Profile, RoleGrant, User
+from aigcert.accounts.services import role_grant, role_revoke
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -51,6 +52,21 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "phone", "usable_password", "password1", "password2")}),
     )
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not RoleGrant:
+            return super().save_formset(request, form, formset, change)
+        # Role changes go through the service so that every grant and revocation is audited.
+        formset.save(commit=False)
+        for grant in formset.deleted_objects:
+            role_revoke(user=grant.user, role=grant.role, actor=request.user)
+        for grant in formset.new_objects:
+            role_grant(user=form.instance, role=grant.role, actor=request.user)
+        for grant, _changed in formset.changed_objects:
+            old_role = RoleGrant.objects.get(pk=grant.pk).role
+            role_revoke(user=form.instance, role=old_role, actor=request.user)
+            role_grant(user=form.instance, role=grant.role, actor=request.user)
+        return None
+
 
 @admin.register(RoleGrant)
 class RoleGrantAdmin(admin.ModelAdmin):
@@ -58,6 +74,18 @@ class RoleGrantAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__phone", "user__email", "user__display_name"]
     autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            role_revoke(user=obj.user, role=RoleGrant.objects.get(pk=obj.pk).role, actor=request.user)
+        obj.pk = role_grant(user=obj.user, role=obj.role, actor=request.user).pk
+
+    def delete_model(self, request, obj):
+        role_revoke(user=obj.user, role=obj.role, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for grant in queryset.select_related("user"):
+            role_revoke(user=grant.user, role=grant.role, actor=request.user)
 
 
 @admin.register(Profile)

@@ -112,3 +112,12 @@ def test_program_list_filters_by_series_and_direction(client, catalog):
 def test_program_page_query_count_is_fixed(client, catalog, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         client.get(reverse("catalog:program_detail", args=["aigc-mentor"]))
+
+
+def test_retake_line_follows_the_fee_schedule(client, catalog):
+    from aigcert.catalog.models import FeeSchedule
+
+    FeeSchedule.objects.filter(program__code="aigc-general").update(free_retakes=0, retake_fee_fen=25000)
+    fees = section(client.get(reverse("catalog:program_detail", args=["aigc-general"])).content.decode(), "fees")
+    assert "每次补考 ¥250" in fees
+    assert "免费" not in fees
