@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aigcert.accounts import rules
 from aigcert.accounts.models import IdType, Profile, User
-from aigcert.accounts.services import identifier_taken_message
+from aigcert.accounts.services import PROFILE_FIELDS, identifier_taken_message
 from aigcert.core.api import email_send
 
 
@@ -90,18 +90,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = [
-            "legal_name",
-            "id_type",
-            "id_number",
-            "recipient_name",
-            "recipient_phone",
-            "province",
-            "city",
-            "district",
-            "address_line",
-            "postal_code",
-        ]
+        fields = list(PROFILE_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

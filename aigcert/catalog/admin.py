@@ -91,11 +91,8 @@ class StandardItemInline(admin.TabularInline):
     fields = ["code", "text_zh", "text_en", "order"]
 
 
-@admin.register(StandardArea)
-class StandardAreaAdmin(admin.ModelAdmin):
-    list_display = ["program", "code", "title_zh", "order"]
-    list_filter = ["program"]
-    inlines = [StandardItemInline]
+class ProgramScopedChildrenMixin:
+    """Inline children (items of an area, lessons of a chapter) carry their parent's program."""
 
     def save_formset(self, request, form, formset, change):
         for obj in formset.save(commit=False):
@@ -103,6 +100,13 @@ class StandardAreaAdmin(admin.ModelAdmin):
             obj.save()
         for obj in formset.deleted_objects:
             obj.delete()
+
+
+@admin.register(StandardArea)
+class StandardAreaAdmin(ProgramScopedChildrenMixin, admin.ModelAdmin):
+    list_display = ["program", "code", "title_zh", "order"]
+    list_filter = ["program"]
+    inlines = [StandardItemInline]
 
 
 @admin.register(StandardItem)
@@ -119,17 +123,10 @@ class LessonInline(admin.TabularInline):
 
 
 @admin.register(Chapter)
-class ChapterAdmin(admin.ModelAdmin):
+class ChapterAdmin(ProgramScopedChildrenMixin, admin.ModelAdmin):
     list_display = ["program", "code", "part_zh", "title_zh", "order"]
     list_filter = ["program"]
     inlines = [LessonInline]
-
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            obj.program = form.instance.program
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
 
 
 @admin.register(Lesson)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connections
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +39,9 @@ def browser_page(monkeypatch):
         finally:
             context.close()
             browser.close()
+            # ORM calls made while Playwright's loop runs get their own connection; hand it back, or the
+            # test database can't be dropped at the end of the run.
+            connections.close_all()
 
 
 def shot(page, name: str) -> None:

@@ -1,12 +1,15 @@
 """README command 1, minus the install: `aigcert demo` then `aigcert run` on SQLite, over real HTTP."""
 
+import contextlib
 import http.cookiejar
 import os
+import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -38,10 +41,14 @@ def test_demo_then_run_serves_the_site_and_the_printed_logins_work(sqlite_env):
                               env=sqlite_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               start_new_session=True)
     try:
+        # A reader thread, so a server that goes quiet can't block the test past its deadline.
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()
         printed = ""
         deadline = time.monotonic() + 120
         while "Press Ctrl+C" not in printed and time.monotonic() < deadline and server.poll() is None:
-            printed += server.stdout.readline()
+            with contextlib.suppress(queue.Empty):
+                printed += lines.get(timeout=1)
         url = f"http://127.0.0.1:{port}"
         assert f"aigcert is running at {url}/" in printed, printed
         password = re.search(r"password for all: (\S+)\)", printed).group(1)
