@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.management import call_command
 
 from aigcert.accounts.roles import Role
@@ -22,6 +23,8 @@ def _test_settings(settings):
     }
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test starts with clean counters (failed logins, rate limits).
+    cache.clear()
 
 
 @pytest.fixture

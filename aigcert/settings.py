@@ -177,6 +177,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:center"
 LOGOUT_REDIRECT_URL = "portal:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "30"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 
 # zh-Hans first: a visitor who has not chosen a language sees Chinese, whatever the browser asks for.
 LANGUAGE_CODE = "zh-hans"

@@ -1,10 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
-from aigcert.accounts import rules
+from aigcert.accounts import rules, throttle
 from aigcert.accounts.models import IdType, Profile, User
 from aigcert.accounts.services import PROFILE_FIELDS, identifier_taken_message
 from aigcert.core.api import email_send
@@ -67,7 +68,25 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("The mobile number/email or the password is wrong."),
         "inactive": _("This account is disabled."),
+        "throttled": _("Too many failed attempts. Wait %(minutes)s minutes, or reset your password."),
     }
+
+    def clean(self):
+        identifier = self.cleaned_data.get("username") or ""
+        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if throttle.login_blocked(identifier, ip):
+            raise forms.ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": settings.LOGIN_FAILURE_WINDOW_SECONDS // 60},
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.login_failed(identifier, ip)
+            raise
+        throttle.login_succeeded(identifier)
+        return cleaned
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

@@ -133,3 +133,32 @@ def test_password_reset_for_unknown_email_sends_nothing_and_says_the_same(client
     response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(client, password, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    User.objects.create_user(phone="13900000009", password=password)
+    client.cookies["aigcert_language"] = "en"
+    login = reverse("accounts:login")
+    for _attempt in range(3):
+        client.post(login, {"username": "13900000009", "password": "guess"})
+    # Even the right password is refused now, and the message says why; other accounts are unaffected.
+    response = client.post(login, {"username": "+86 139 0000 0009", "password": password})
+    assert response.status_code == 200
+    assert "Too many failed attempts. Wait 15 minutes" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    User.objects.create_user(phone="13900000008", password=password)
+    assert client.post(login, {"username": "13900000008", "password": password}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_successful_login_clears_the_failure_count(client, password, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    User.objects.create_user(phone="13900000009", password=password)
+    login = reverse("accounts:login")
+    for _round in range(2):
+        for _attempt in range(2):
+            client.post(login, {"username": "13900000009", "password": "guess"})
+        assert client.post(login, {"username": "13900000009", "password": password}).status_code == 302
+        client.post(reverse("accounts:logout"))
