@@ -54,6 +54,12 @@ def identifier_taken_message(kind: str) -> str:
     return _("This email address is already registered.")
 
 
+def user_language_set(*, user: User, language: str) -> None:
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+
+
 def role_grant(*, user: User, role: str, actor: User | None) -> RoleGrant:
     if role not in Role.values:
         raise DomainError(_("Unknown role."), field="role")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -6,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_http_methods, require_POST
 
 from aigcert.accounts import services
 from aigcert.accounts.forms import LoginForm, ProfileForm, QueuedPasswordResetForm, SignUpForm
@@ -80,3 +82,13 @@ def profile_edit(request):
             messages.success(request, _("Your real-name profile has been saved."))
             return redirect("portal:center")
     return render(request, "accounts/profile_form.html", {"form": form, "profile": profile})
+
+
+@require_POST
+def language_set(request):
+    """Django's language switch, remembered on the account so the choice follows the user to other devices."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_language_set(user=request.user, language=language)
+    return response

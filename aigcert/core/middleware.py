@@ -7,7 +7,8 @@ class DefaultLanguageMiddleware:
     """Pick the language from the visitor's explicit choice only, never from Accept-Language.
 
     The platform is Chinese first: a visitor who has not used the language switch sees zh-Hans
-    even if their browser prefers English.
+    even if their browser prefers English. A signed-in user's saved choice applies on a new device.
+    Runs after AuthenticationMiddleware.
     """
 
     def __init__(self, get_response):
@@ -16,6 +17,9 @@ class DefaultLanguageMiddleware:
 
     def __call__(self, request):
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.supported:
+            user = getattr(request, "user", None)
+            language = getattr(user, "language", None) if getattr(user, "is_authenticated", False) else None
         if language not in self.supported:
             language = settings.LANGUAGE_CODE
         translation.activate(language)

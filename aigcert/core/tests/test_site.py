@@ -76,3 +76,19 @@ def test_pages_link_no_remote_assets(client, catalog):
         html = client.get(url).content.decode()
         for marker in ('src="http', "href=\"http", "src='http", "@import url(http"):
             assert marker not in html, (url, marker)
+
+
+@pytest.mark.django_db
+def test_a_signed_in_users_language_follows_them_to_a_new_device(client, candidate):
+    from django.test import Client
+
+    client.force_login(candidate)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    candidate.refresh_from_db()
+    assert candidate.language == "en"
+    other_device = Client()
+    other_device.force_login(candidate)
+    assert '<html lang="en">' in other_device.get("/me/").content.decode()
+    # An explicit choice on this device still wins.
+    other_device.cookies["aigcert_language"] = "zh-hans"
+    assert '<html lang="zh-Hans">' in other_device.get("/me/").content.decode()
