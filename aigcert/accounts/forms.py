@@ -2,13 +2,12 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from aigcert.accounts import rules, throttle
 from aigcert.accounts.models import IdType, Profile, User
 from aigcert.accounts.services import PROFILE_FIELDS, identifier_taken_message
-from aigcert.core.api import email_send
+from aigcert.accounts.tasks import password_reset_email_send
 
 
 class SignUpForm(forms.Form):
@@ -90,13 +89,19 @@ class LoginForm(AuthenticationForm):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Render the reset email in the request, send it from the worker."""
+    """Queue one reset email per matching account; the worker makes the token and sends it."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        email_send.enqueue(subject=subject, body=body, to=[to_email])
+    def save(self, domain_override=None, use_https=False, request=None, **kwargs):
+        domain = domain_override or (request.get_host() if request else "localhost")
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_email_send.enqueue(user_id=user.pk, domain=domain, use_https=use_https)
+
+
+class WriteOnlyTextInput(forms.TextInput):
+    """A text box that never sends its value back to the browser (not even after a validation error)."""
+
+    def format_value(self, value):
+        return None
 
 
 class ProfileForm(forms.ModelForm):
@@ -104,7 +109,7 @@ class ProfileForm(forms.ModelForm):
         label=_("ID number"),
         max_length=32,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=WriteOnlyTextInput(attrs={"autocomplete": "off"}),
     )
 
     class Meta:
@@ -114,7 +119,6 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The stored number never travels back to the browser; the owner sees it masked.
-        self.initial["id_number"] = ""
         stored = self.instance.id_number if self.instance and self.instance.pk else ""
         if stored:
             self.fields["id_number"].help_text = _("On file: %(masked)s. Leave empty to keep it.") % {

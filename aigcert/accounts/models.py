@@ -68,6 +68,18 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.display_name or self.phone or self.email or str(self.code)
 
+    def save(self, *args, **kwargs):
+        # Stored the way the login form looks them up, whoever creates the row (sign-up, admin, shell).
+        if self.email:
+            self.email = rules.normalize_email(self.email) or self.email.strip().lower()
+        else:
+            self.email = None
+        if self.phone:
+            self.phone = rules.normalize_phone(self.phone) or self.phone.strip()
+        else:
+            self.phone = None
+        super().save(*args, **kwargs)
+
     @property
     def identifier(self) -> str:
         return self.phone or self.email or ""

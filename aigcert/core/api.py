@@ -6,7 +6,6 @@ from aigcert.core.data import AuditEventData
 from aigcert.core.errors import DomainError, NotFound
 from aigcert.core.i18n import Translated
 from aigcert.core.models import BaseModel, TimestampedModel
-from aigcert.core.tasks import email_send
 
 __all__ = [
     "AuditEventData",
@@ -17,7 +16,6 @@ __all__ = [
     "Translated",
     "audit_events",
     "audit_record",
-    "email_send",
     "now",
     "today",
 ]

@@ -62,3 +62,31 @@ def test_invalid_profile_input_changes_nothing(candidate_client, candidate, fiel
     assert field in response.context["form"].errors
     assert not Profile.objects.filter(user=candidate).exists()
     assert audit_events(action="profile.update") == []
+
+
+@pytest.mark.django_db
+def test_id_number_never_comes_back_in_full_even_after_an_error(candidate_client, candidate):
+    candidate_client.post(PROFILE, VALID)
+    response = candidate_client.post(PROFILE, {**VALID, "id_number": "11010519491231002X", "postal_code": "1"})
+    assert response.status_code == 200
+    assert "11010519491231002X" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_see_the_id_masked_in_the_admin_and_their_edits_are_audited(client, staff_user, candidate):
+    from aigcert.accounts.tests.factories import ProfileFactory
+
+    staff_user.is_superuser = True
+    staff_user.save()
+    profile = ProfileFactory(user=candidate)
+    client.force_login(staff_user)
+    url = f"/admin/accounts/profile/{profile.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "11010519491231002X" not in page and "110***********002X" in page
+    assert "11010519491231002X" not in client.get("/admin/accounts/profile/").content.decode()
+    response = client.post(url, {**VALID, "id_number": ""})
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert (profile.legal_name, profile.id_number) == ("王五", "11010519491231002X")
+    [event] = audit_events(action="profile.update")
+    assert event.actor_id == staff_user.pk and event.data["changed"]["legal_name"] == "王五"

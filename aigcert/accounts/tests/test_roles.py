@@ -44,3 +44,40 @@ def test_role_change_in_the_admin_is_audited(client, staff_user):
     assert response.status_code == 302
     assert RoleGrant.objects.filter(user=user, role=Role.PROCTOR).exists()
     assert [e.action for e in audit_events(target=user)] == ["role.grant"]
+
+
+@pytest.mark.django_db
+def test_privilege_changes_in_the_user_admin_are_audited(client, staff_user):
+    from aigcert.accounts.models import User
+
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    user = UserFactory(roles=[Role.MARKER])
+    grant = RoleGrant.objects.get(user=user)
+    url = f"/admin/accounts/user/{user.pk}/change/"
+    data = {
+        "phone": user.phone, "email": "", "display_name": "", "language": "zh-hans", "is_active": "on",
+        "is_staff": "on",
+        "role_grants-TOTAL_FORMS": "2", "role_grants-INITIAL_FORMS": "1", "role_grants-MIN_NUM_FORMS": "0",
+        "role_grants-MAX_NUM_FORMS": "1000",
+        "role_grants-0-id": grant.pk, "role_grants-0-user": user.pk, "role_grants-0-role": "marker",
+        "role_grants-0-DELETE": "on",
+        "role_grants-1-user": user.pk, "role_grants-1-role": "chief_marker",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(pk=user.pk)
+    assert user.is_staff
+    assert set(RoleGrant.objects.filter(user=user).values_list("role", flat=True)) == {"chief_marker"}
+    actions = sorted(e.action for e in audit_events(target=user))
+    assert actions == ["role.grant", "role.revoke", "user.admin_change"]
+
+
+@pytest.mark.django_db
+def test_accounts_created_anywhere_are_stored_normalised(password, client):
+    from aigcert.accounts.models import User
+
+    User.objects.create(email=" Wang@X.COM ", phone="+86 139-0000-0007")
+    user = User.objects.get()
+    assert (user.email, user.phone) == ("wang@x.com", "13900000007")

@@ -162,3 +162,26 @@ def test_a_successful_login_clears_the_failure_count(client, password, settings)
             client.post(login, {"username": "13900000009", "password": "guess"})
         assert client.post(login, {"username": "13900000009", "password": password}).status_code == 302
         client.post(reverse("accounts:logout"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reset_email_goes_through_the_queue_without_a_token_in_it(client, password, settings):
+    """The queue row holds only the user id; the worker (what `aigcert worker` runs) makes the link."""
+    import io
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    user = User.objects.create_user(email="qian@example.com", password=password, language="en")
+    client.post(reverse("accounts:password_reset"), {"email": "qian@example.com"})
+    assert mail.outbox == []
+    [row] = DBTaskResult.objects.all()
+    assert row.args_kwargs == {"args": [], "kwargs": {"user_id": user.pk, "domain": "testserver", "use_https": False}}
+    call_command("db_worker", batch=True, startup_delay=False, stdout=io.StringIO(), stderr=io.StringIO())
+    row.refresh_from_db()
+    assert row.status == "SUCCESSFUL"
+    [message] = mail.outbox
+    assert message.to == ["qian@example.com"]
+    assert message.subject == "Reset your aigcert password"  # in the user's language
+    assert re.search(r"http://testserver/accounts/password-reset/\S+/\S+/", message.body)

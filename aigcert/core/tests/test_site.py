@@ -1,11 +1,7 @@
-import io
-
 import pytest
-from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
 
-from aigcert.core.api import audit_record, email_send
+from aigcert.core.api import audit_record
 from aigcert.core.models import AuditEvent
 
 
@@ -48,18 +44,6 @@ def test_audit_record_keeps_actor_action_target_and_data(candidate):
     stored = AuditEvent.objects.get(pk=event.pk)
     assert (stored.actor, stored.action, stored.target_type, stored.target_id, stored.data) == (
         candidate, "thing.do", "accounts.user", str(candidate.pk), {"k": 1})
-
-
-@pytest.mark.django_db(transaction=True)
-def test_database_task_queue_is_drained_by_the_worker(settings):
-    """Email goes through the task queue; the worker (the same command `aigcert worker` runs) sends it."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-    result = email_send.enqueue(subject="Hello", body="From the queue", to=["a@example.com"])
-    assert mail.outbox == []
-    call_command("db_worker", batch=True, startup_delay=False, stdout=io.StringIO(), stderr=io.StringIO())
-    result.refresh()
-    assert result.status.name == "SUCCESSFUL"
-    assert [m.subject for m in mail.outbox] == ["Hello"]
 
 
 @pytest.mark.django_db
