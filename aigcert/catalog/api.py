@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aigcert.catalog import rules
+from aigcert.catalog import rules, selectors
 from aigcert.catalog.data import ExamPolicyData, FeeScheduleData, ProgramData, SittingData
 from aigcert.catalog.models import Program
 from aigcert.core.api import NotFound
@@ -40,25 +40,21 @@ def _program_data(program: Program) -> ProgramData:
 
 
 def program_get(code: str) -> ProgramData:
-    program = (Program.objects.select_related("series", "direction", "fees", "exam_policy")
-               .prefetch_related("exam_policy__sittings").filter(code=code).first())
+    program = selectors.program_with_policy(code)
     if program is None:
         raise NotFound()
     return _program_data(program)
 
 
 def program_list_open() -> list[ProgramData]:
-    programs = (Program.objects.filter(status=Program.Status.OPEN)
-                .select_related("series", "direction", "fees", "exam_policy")
-                .prefetch_related("exam_policy__sittings"))
-    return [_program_data(p) for p in programs]
+    return [_program_data(p) for p in selectors.program_list(status=Program.Status.OPEN)]
 
 
 def eligibility_check(program_code: str, *, held_certificates: set[str] | frozenset[str],
                       work_years: float | int | None) -> rules.Eligibility:
     """Whether someone holding these certificates, with this much AIGC work, may register for the program."""
-    program = Program.objects.filter(code=program_code).first()
-    if program is None:
+    prerequisites = selectors.prerequisite_options(program_code)
+    if prerequisites is None:
         raise NotFound()
     options = [
         rules.PrerequisiteOption(
@@ -66,6 +62,6 @@ def eligibility_check(program_code: str, *, held_certificates: set[str] | frozen
             program_code=p.required_program.code if p.required_program else None,
             min_years=p.min_work_years,
         )
-        for p in program.prerequisites.select_related("required_program")
+        for p in prerequisites
     ]
     return rules.eligibility_check(options, held_certificates=frozenset(held_certificates), work_years=work_years)

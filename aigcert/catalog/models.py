@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from aigcert.catalog.rules import format_fen
 from aigcert.core.api import TimestampedModel, Translated
 
 
@@ -16,10 +17,6 @@ class ItemType(models.TextChoices):
     WORK_UPLOAD = "work_upload", _("Work upload")
     PROGRAM = "program", _("Programming")
     PROMPT_TASK = "prompt_task", _("Prompt task")
-
-
-OBJECTIVE_ITEM_TYPES = frozenset({ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE, ItemType.TRUE_FALSE,
-                                  ItemType.FILL_IN})
 
 
 class Series(TimestampedModel):
@@ -147,7 +144,7 @@ class FeeSchedule(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.program} · {self.total_fen / 100:.2f}"
+        return f"{self.program} · ¥{format_fen(self.total_fen)}"
 
 
 class ExamPolicy(TimestampedModel):

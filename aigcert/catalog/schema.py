@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from aigcert.catalog.models import ItemType
 
 CODE_RE = r"^[a-z0-9][a-z0-9-]*$"
-ITEM_TYPES = ("single_choice", "multiple_choice", "true_false", "fill_in", "essay", "work_upload", "program",
-              "prompt_task")
+TIME_RE = r"^([01]\d|2[0-3]):[0-5]\d$"
+ITEM_TYPES = tuple(ItemType.values)
+# Upper bounds of the database columns, checked here so a bad file is refused with a clear message.
+MAX_FEN = 2_000_000_000
+MAX_ORDER = 1_000_000
 EXAM_FIELDS = ("duration_minutes", "total_score", "pass_mark", "item_types", "frequency", "sittings",
                "results_delay_days")
 
@@ -29,21 +33,38 @@ class LocalText(Strict):
     en: str = ""
 
 
+def _at_most(limit: int):
+    def check(text: LocalText) -> LocalText:
+        for language in ("zh", "en"):
+            if len(getattr(text, language)) > limit:
+                raise ValueError(f"{language} text is longer than {limit} characters")
+        return text
+
+    return AfterValidator(check)
+
+
 Text = Annotated[LocalText, BeforeValidator(_text)]
+Text40 = Annotated[LocalText, BeforeValidator(_text), _at_most(40)]
+Text60 = Annotated[LocalText, BeforeValidator(_text), _at_most(60)]
+Text100 = Annotated[LocalText, BeforeValidator(_text), _at_most(100)]
+Text120 = Annotated[LocalText, BeforeValidator(_text), _at_most(120)]
+Text200 = Annotated[LocalText, BeforeValidator(_text), _at_most(200)]
+Order = Annotated[int, Field(default=0, ge=0, le=MAX_ORDER)]
+Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
 
 
 class SeriesSpec(Strict):
     code: str = Field(pattern=CODE_RE, max_length=40)
-    name: Text
-    certificate_title: Text | None = None
-    issuer: Text | None = None
-    order: int = Field(default=0, ge=0)
+    name: Text100
+    certificate_title: Text200 | None = None
+    issuer: Text200 | None = None
+    order: Order
 
 
 class DirectionSpec(Strict):
     code: str = Field(pattern=CODE_RE, max_length=40)
-    name: Text
-    order: int = Field(default=0, ge=0)
+    name: Text100
+    order: Order
 
 
 class StudyTime(Strict):
@@ -59,10 +80,10 @@ class StudyTime(Strict):
 
 
 class Fees(Strict):
-    total_fen: int = Field(ge=0)
-    deposit_fen: int = Field(ge=0)
-    balance_fen: int = Field(ge=0)
-    retake_fee_fen: int = Field(ge=0)
+    total_fen: Fen
+    deposit_fen: Fen
+    balance_fen: Fen
+    retake_fee_fen: Fen
     free_retakes: int = Field(ge=0, le=10)
     assumed: bool = False
     note: Text | None = None
@@ -81,8 +102,9 @@ class Fees(Strict):
 
 class SittingSpec(Strict):
     code: str = Field(pattern=CODE_RE, max_length=20)
-    label: Text
-    start: time
+    label: Text40
+    # A quoted "HH:MM": unquoted, YAML reads 14:00 as the number 840.
+    start: str = Field(pattern=TIME_RE, strict=True)
 
 
 class Exam(Strict):
@@ -143,25 +165,25 @@ class StandardItemSpec(Strict):
 
 class AreaSpec(Strict):
     code: str = Field(min_length=1, max_length=20)
-    title: Text
+    title: Text200
     items: list[StandardItemSpec] = []
 
 
 class LessonSpec(Strict):
     code: str = Field(min_length=1, max_length=20)
-    title: Text
+    title: Text200
     description: Text | None = None
 
 
 class ChapterSpec(Strict):
     code: str = Field(min_length=1, max_length=20)
-    part: Text | None = None
-    title: Text
+    part: Text60 | None = None
+    title: Text200
     lessons: list[LessonSpec] = Field(min_length=1)
 
 
 class Syllabus(Strict):
-    edition: Text | None = None
+    edition: Text120 | None = None
     chapters: list[ChapterSpec] = Field(min_length=1)
 
 
@@ -169,14 +191,14 @@ class ProgramSpec(Strict):
     code: str = Field(pattern=CODE_RE, max_length=60)
     series: str
     direction: str | None = None
-    level: Text
+    level: Text40
     level_rank: int = Field(ge=1, le=20)
     status: Literal["open", "announced", "closed"]
-    order: int = Field(default=0, ge=0)
-    name: Text
+    order: Order
+    name: Text120
     summary: Text | None = None
     audience: Text | None = None
-    source: str = ""
+    source: str = Field(default="", max_length=120)
     study_time: StudyTime | None = None
     booking_horizon_months: int = Field(ge=1, le=12)
     human_tutoring: bool = False

@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from aigcert.catalog.models import Chapter, Direction, Program, Series, StandardArea
+from aigcert.catalog.models import Chapter, Direction, Prerequisite, Program, Series, StandardArea
 
 
-def program_list(*, series: str | None = None, direction: str | None = None) -> QuerySet[Program]:
-    programs = Program.objects.select_related("series", "direction", "fees", "exam_policy")
+def _programs() -> QuerySet[Program]:
+    return Program.objects.select_related("series", "direction", "fees", "exam_policy")
+
+
+def program_list(*, series: str | None = None, direction: str | None = None,
+                 status: str | None = None) -> QuerySet[Program]:
+    programs = _programs().prefetch_related("exam_policy__sittings")
+    if status:
+        programs = programs.filter(status=status)
     if series:
         programs = programs.filter(series__code=series)
     if direction:
@@ -25,7 +32,7 @@ def directions_with_programs() -> QuerySet[Direction]:
 def program_detail(code: str) -> Program | None:
     """Everything the program page shows, in a fixed number of queries."""
     return (
-        Program.objects.select_related("series", "direction", "fees", "exam_policy")
+        _programs()
         .prefetch_related(
             "exam_policy__sittings",
             "prerequisites__required_program",
@@ -35,3 +42,15 @@ def program_detail(code: str) -> Program | None:
         .filter(code=code)
         .first()
     )
+
+
+def program_with_policy(code: str) -> Program | None:
+    return _programs().prefetch_related("exam_policy__sittings").filter(code=code).first()
+
+
+def prerequisite_options(code: str) -> list[Prerequisite] | None:
+    """None when the program doesn't exist; an empty list when it has no prerequisites."""
+    program = Program.objects.filter(code=code).first()
+    if program is None:
+        return None
+    return list(program.prerequisites.select_related("required_program"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models.deletion import ProtectedError
 
 from aigcert.catalog.loader import CatalogInvalid, CatalogProblem, catalog_parse
@@ -33,7 +34,7 @@ class CatalogLoadReport:
     updated: Counter = field(default_factory=Counter)
     deleted: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
-    programs_not_in_file: list[str] = field(default_factory=list)
+    programs_closed: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -49,9 +50,8 @@ class CatalogLoadReport:
             f"deleted: {fmt(self.deleted)}",
             f"unchanged: {sum(self.unchanged.values())} rows",
         ]
-        if self.programs_not_in_file:
-            lines.append("in the database but not in the file (left as they are): "
-                         + ", ".join(self.programs_not_in_file))
+        if self.programs_closed:
+            lines.append("closed because they are no longer in the file: " + ", ".join(self.programs_closed))
         return "\n".join(lines)
 
 
@@ -86,7 +86,8 @@ def _count_deleted(report: CatalogLoadReport, kind: str, count: int) -> None:
         report.deleted[kind] += count
 
 
-def _delete_missing(report: CatalogLoadReport, queryset, keep_codes: set[str], program_code: str) -> None:
+def _delete_missing(report: CatalogLoadReport, queryset, keep_codes: set[str], program_code: str,
+                    path: Path) -> None:
     stale = queryset.exclude(code__in=keep_codes)
     kind = queryset.model._meta.model_name
     for obj in stale:
@@ -94,7 +95,7 @@ def _delete_missing(report: CatalogLoadReport, queryset, keep_codes: set[str], p
             obj.delete()
         except ProtectedError as exc:
             raise CatalogInvalid([CatalogProblem(
-                "catalog", program_code, kind,
+                str(path), program_code, kind,
                 f"{kind} {obj.code} was removed from the file but is still used elsewhere; retire its users first",
             )]) from exc
         report.deleted[kind] += 1
@@ -103,6 +104,14 @@ def _delete_missing(report: CatalogLoadReport, queryset, keep_codes: set[str], p
 def catalog_load(*, path: Path, actor=None) -> CatalogLoadReport:
     """Load the catalog file: all of it or nothing. Running it again with the same file changes nothing."""
     catalog = catalog_parse(path)
+    try:
+        return _catalog_write(catalog, path, actor)
+    except DatabaseError as exc:
+        # The schema mirrors the columns' limits; this is the backstop, still all-or-nothing.
+        raise CatalogInvalid([CatalogProblem(str(path), None, None, f"the database refused the data: {exc}")]) from exc
+
+
+def _catalog_write(catalog, path: Path, actor) -> CatalogLoadReport:
     report = CatalogLoadReport()
     with transaction.atomic():
         series = {
@@ -122,24 +131,26 @@ def catalog_load(*, path: Path, actor=None) -> CatalogLoadReport:
         }
         programs = {
             spec.code: _program_upsert(report, spec, series[spec.series],
-                                       directions.get(spec.direction) if spec.direction else None)
+                                       directions.get(spec.direction) if spec.direction else None, path)
             for spec in catalog.programs
         }
         # Prerequisites point at other programs, so they go in once every program exists.
         for spec in catalog.programs:
             _prerequisites_replace(report, programs[spec.code], spec, programs)
-        report.programs_not_in_file = sorted(
-            Program.objects.exclude(code__in=programs.keys()).values_list("code", flat=True)
-        )
+        # A program dropped from the file may still have candidates: close it rather than delete it.
+        dropped = Program.objects.exclude(code__in=programs.keys()).exclude(status=Program.Status.CLOSED)
+        report.programs_closed = sorted(dropped.values_list("code", flat=True))
+        if report.programs_closed:
+            report.updated["program"] += dropped.update(status=Program.Status.CLOSED)
         if report.changed:
             audit_record(actor=actor, action="catalog.load", target_type="catalog", target_id=str(path.name),
                          data={"created": dict(report.created), "updated": dict(report.updated),
-                               "deleted": dict(report.deleted)})
+                               "deleted": dict(report.deleted), "closed": report.programs_closed})
     return report
 
 
 def _program_upsert(report: CatalogLoadReport, spec: ProgramSpec, series: Series,
-                    direction: Direction | None) -> Program:
+                    direction: Direction | None, path: Path) -> Program:
     program = _upsert(report, Program, {"code": spec.code}, {
         "series": series,
         "direction": direction,
@@ -184,10 +195,12 @@ def _program_upsert(report: CatalogLoadReport, spec: ProgramSpec, series: Series
         })
         for order, sitting in enumerate(exam.sittings):
             _upsert(report, Sitting, {"policy": policy, "code": sitting.code}, {
-                "label_zh": sitting.label.zh, "label_en": sitting.label.en, "start_time": sitting.start,
+                "label_zh": sitting.label.zh, "label_en": sitting.label.en,
+                "start_time": datetime.strptime(sitting.start, "%H:%M").time(),
                 "order": order,
             })
-        _delete_missing(report, Sitting.objects.filter(policy=policy), {s.code for s in exam.sittings}, spec.code)
+        _delete_missing(report, Sitting.objects.filter(policy=policy), {s.code for s in exam.sittings},
+                        spec.code, path)
 
     for order, area_spec in enumerate(spec.standard):
         area = _upsert(report, StandardArea, {"program": program, "code": area_spec.code}, {
@@ -198,8 +211,9 @@ def _program_upsert(report: CatalogLoadReport, spec: ProgramSpec, series: Series
                 "area": area, "text_zh": item.text.zh, "text_en": item.text.en, "order": item_order,
             })
     _delete_missing(report, StandardItem.objects.filter(program=program),
-                    {i.code for a in spec.standard for i in a.items}, spec.code)
-    _delete_missing(report, StandardArea.objects.filter(program=program), {a.code for a in spec.standard}, spec.code)
+                    {i.code for a in spec.standard for i in a.items}, spec.code, path)
+    _delete_missing(report, StandardArea.objects.filter(program=program), {a.code for a in spec.standard},
+                    spec.code, path)
 
     chapters = spec.syllabus.chapters if spec.syllabus else []
     lesson_order = 0
@@ -216,8 +230,8 @@ def _program_upsert(report: CatalogLoadReport, spec: ProgramSpec, series: Series
                 "order": lesson_order,
             })
     _delete_missing(report, Lesson.objects.filter(program=program),
-                    {lesson.code for c in chapters for lesson in c.lessons}, spec.code)
-    _delete_missing(report, Chapter.objects.filter(program=program), {c.code for c in chapters}, spec.code)
+                    {lesson.code for c in chapters for lesson in c.lessons}, spec.code, path)
+    _delete_missing(report, Chapter.objects.filter(program=program), {c.code for c in chapters}, spec.code, path)
     return program
 
 

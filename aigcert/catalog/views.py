@@ -1,8 +1,16 @@
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from aigcert.catalog import selectors
 from aigcert.catalog.models import ItemType, Program
+from aigcert.core.api import join_list
+
+SESSION_PATTERNS = {
+    "monthly": _("Monthly: %(sittings)s"),
+    "weekly": _("Weekly: %(sittings)s"),
+    "on_demand": _("On demand: %(sittings)s"),
+}
 
 
 def program_list(request):
@@ -28,7 +36,10 @@ def program_detail(request, code: str):
         "program": program,
         "fees": getattr(program, "fees", None),
         "policy": policy,
-        "item_types": [item_type_labels.get(code, code) for code in (policy.item_types if policy else [])],
         "open_status": Program.Status.OPEN,
     }
+    if policy:
+        context["item_types"] = join_list(item_type_labels.get(code, code) for code in policy.item_types)
+        sittings = join_list(f"{s.label} {s.start_time:%H:%M}" for s in policy.sittings.all())
+        context["sessions"] = SESSION_PATTERNS[policy.frequency] % {"sittings": sittings}
     return render(request, "catalog/program_detail.html", context)

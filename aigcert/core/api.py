@@ -4,7 +4,7 @@ from aigcert.core.audit import audit_events, audit_record
 from aigcert.core.clock import now, today
 from aigcert.core.data import AuditEventData
 from aigcert.core.errors import DomainError, NotFound
-from aigcert.core.i18n import Translated
+from aigcert.core.i18n import Translated, join_list
 from aigcert.core.models import BaseModel, TimestampedModel
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Translated",
     "audit_events",
     "audit_record",
+    "join_list",
     "now",
     "today",
 ]

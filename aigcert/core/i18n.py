@@ -1,4 +1,4 @@
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 
 
 class Translated:
@@ -19,3 +19,8 @@ class Translated:
             if value:
                 return value
         return getattr(obj, f"{self.name}_zh")
+
+
+def join_list(items) -> str:
+    """Join words the way the active language does: "a, b" in English, "a、b" in Chinese."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)

@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from aigcert.accounts import api as accounts_api
 from aigcert.catalog import api as catalog_api
+from aigcert.core.api import join_list
 
 
 def home(request):
@@ -17,7 +18,7 @@ def center(request):
     """The personal center (个人中心). Later issues fill its sections through their own api.py."""
     context = {
         "profile": accounts_api.profile_summary(request.user),
-        "roles": accounts_api.user_role_labels(request.user),
+        "roles": join_list(accounts_api.user_role_labels(request.user)),
         "is_staff_side": accounts_api.user_has_any_role(request.user, accounts_api.STAFF_SIDE_ROLES),
     }
     return render(request, "portal/center.html", context)
@@ -25,4 +26,4 @@ def center(request):
 
 @accounts_api.roles_required(*accounts_api.STAFF_SIDE_ROLES)
 def staff_home(request):
-    return render(request, "portal/staff_home.html", {"roles": accounts_api.user_role_labels(request.user)})
+    return render(request, "portal/staff_home.html", {"roles": join_list(accounts_api.user_role_labels(request.user))})

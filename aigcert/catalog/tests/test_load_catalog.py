@@ -11,24 +11,29 @@ from django.core.management.base import CommandError
 from aigcert.catalog import api, services
 from aigcert.catalog.models import (
     Chapter,
+    Direction,
     ExamPolicy,
     FeeSchedule,
     Lesson,
     Prerequisite,
     Program,
     Series,
+    Sitting,
     StandardArea,
     StandardItem,
 )
 from aigcert.conftest import SHIPPED_CATALOG
 from aigcert.core.api import audit_events
 
-MODELS = [Series, Program, FeeSchedule, ExamPolicy, Prerequisite, StandardArea, StandardItem, Chapter, Lesson]
+MODELS = [Series, Direction, Program, FeeSchedule, ExamPolicy, Sitting, Prerequisite, StandardArea, StandardItem,
+          Chapter, Lesson]
 
 
 def snapshot() -> dict:
-    """Every catalog row, so "unchanged" can be asserted exactly."""
-    return {model.__name__: sorted(map(repr, model.objects.values())) for model in MODELS}
+    """Every catalog row and the audit trail, so "unchanged" can be asserted exactly."""
+    rows = {model.__name__: sorted(map(repr, model.objects.values())) for model in MODELS}
+    rows["audit"] = [(e.action, e.target_id, e.data) for e in audit_events()]
+    return rows
 
 
 def shipped() -> dict:
@@ -192,6 +197,16 @@ def bad_files():
         ("unexpected field", set_in("aigc-general", ["fee"], 1), "aigc-general", "fee", "Extra inputs"),
         ("open program without fees", set_in("aigc-general", ["fees"], None), "aigc-general", None,
          "an open program needs fees"),
+        ("name longer than its column", set_in("aigc-general", ["name"], {"zh": "长" * 121}), "aigc-general",
+         "name", "longer than 120 characters"),
+        ("amount beyond the column", set_in("aigc-general", ["fees", "total_fen"], 3_000_000_000),
+         "aigc-general", "fees.total_fen", "less than or equal to 2000000000"),
+        ("unquoted sitting time", set_in("aigc-general", ["exam", "sittings"],
+                                         [{"code": "pm", "label": "下午场", "start": 840}]),
+         "aigc-general", "exam.sittings[0].start", "valid string"),
+        ("impossible sitting time", set_in("aigc-general", ["exam", "sittings"],
+                                           [{"code": "pm", "label": "下午场", "start": "25:00"}]),
+         "aigc-general", "exam.sittings[0].start", "should match pattern"),
     ]
 
 
@@ -258,14 +273,30 @@ def test_a_failure_halfway_through_rolls_everything_back(tmp_path, monkeypatch):
 
 
 def test_command_exits_non_zero_on_a_bad_file(tmp_path):
-    """The console command, as an exam office runs it."""
+    """The console command, as an exam office runs it: exit status, and the message on stderr."""
+    import os
     import subprocess
     import sys
 
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("version: 1\nseries: []\nprograms: []\n", encoding="utf-8")
+    data = shipped()
+    program_of(data, "aigc-mentor")["fees"]["deposit_fen"] = "lots"
+    bad = write(tmp_path, data, name="bad.yaml")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["AIGCERT_DATA_DIR"] = str(tmp_path / "data")
     result = subprocess.run([sys.executable, "-m", "aigcert", "load_catalog", str(bad)], capture_output=True,
-                            text=True, env={**__import__("os").environ, "AIGCERT_DATA_DIR": str(tmp_path)},
-                            timeout=120, check=False)
-    assert result.returncode != 0
-    assert str(bad) in result.stderr
+                            text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 1
+    assert f"{bad}: program aigc-mentor: field fees.deposit_fen:" in result.stderr
+    assert "database is unchanged" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_program_dropped_from_the_file_is_closed_not_deleted(tmp_path):
+    load(SHIPPED_CATALOG)
+    data = shipped()
+    data["programs"] = [p for p in data["programs"] if p["code"] != "aigc-prompt-engineer"]
+    report = services.catalog_load(path=write(tmp_path, data))
+    assert report.programs_closed == ["aigc-prompt-engineer"]
+    assert Program.objects.get(code="aigc-prompt-engineer").status == "closed"
+    [event] = audit_events(action="catalog.load")[:1]
+    assert event.data["closed"] == ["aigc-prompt-engineer"]

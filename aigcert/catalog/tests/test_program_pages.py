@@ -35,14 +35,15 @@ def test_seed_fees_duration_and_pass_mark_on_the_program_page(client, catalog, c
     assert response.status_code == 200
     html = response.content.decode()
     fees = section(html, "fees")
-    assert f"总费用 ¥{total}" in fees
-    assert f"¥{deposit}" in fees and f"¥{balance}" in fees
+    assert f"总费用 ¥{total} " in fees
+    assert f"首款（报名时缴纳） ¥{deposit} " in fees
+    assert f"尾款（考试通过后缴纳，领取证书） ¥{balance} " in fees
     assert "¥199" in fees
     exam = section(html, "exam")
     assert f"{minutes} 分钟" in exam
     assert "及格分 60" in exam and "总分 100" in exam
     assert "10 天" in exam and "15–40" in exam
-    assert "上午场 09:00" in exam and "下午场 14:00" in exam
+    assert "每月一次：上午场 09:00、下午场 14:00" in exam
     assert study in section(html, "study")
 
 
@@ -63,6 +64,8 @@ def test_english_page_shows_the_same_numbers_in_english(client, catalog):
     assert "Total ¥798" in section(html, "fees")
     exam = section(html, "exam")
     assert "60 minutes" in exam and "Pass mark 60" in exam and "10 days after the exam" in exam
+    assert "Monthly: Morning 09:00, Afternoon 14:00" in exam
+    assert "Single choice, Multiple choice, True/false" in exam
 
 
 def test_syllabus_and_standard_are_on_the_page(client, catalog):
