@@ -1,11 +1,11 @@
 """Fixtures shared by every app's tests. Lives outside the apps so it may use any app's factories."""
 
 import io
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.core.management import call_command
 
 from aigcert.accounts.roles import Role
@@ -23,8 +23,8 @@ def _test_settings(settings):
     }
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Each test starts with clean counters (failed logins, rate limits).
-    cache.clear()
+    # Each test gets its own cache namespace (clean login counters) without flushing a shared Redis.
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
 @pytest.fixture

@@ -71,21 +71,27 @@ def database_config(url: str | None, data_dir: Path) -> dict:
 
 
 def read_or_create_secret_key(data_dir: Path) -> str:
-    """A stable per-installation key for development and demo installs."""
+    """A stable per-installation key for development and demo installs (production sets SECRET_KEY)."""
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            # Created with owner-only permissions from the first byte; O_EXCL lets one of two racing
+            # processes win, and the other reads what the winner wrote.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
 
 
 DATA_DIR = Path(os.environ.get("AIGCERT_DATA_DIR", BASE_DIR / "var")).resolve()
 DEBUG = env_bool("DEBUG", False)
+SECRET_KEY_FROM_ENV = bool(os.environ.get("SECRET_KEY"))
 SECRET_KEY = os.environ.get("SECRET_KEY") or read_or_create_secret_key(DATA_DIR)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "aigcert")
@@ -175,8 +181,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:center"
 LOGOUT_REDIRECT_URL = "portal:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
-LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
-LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "30"))
+# Wrong passwords allowed per window: for one account from one address (the guessing case), for one account
+# from anywhere (high, so a stranger can't lock a candidate out before an exam), and from one address.
+LOGIN_FAILURES_PER_ACCOUNT_AND_IP = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT_AND_IP", "5"))
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "50"))
+LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "100"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 
 # zh-Hans first: a visitor who has not chosen a language sees Chinese, whatever the browser asks for.
@@ -215,6 +224,14 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aigcert <noreply@localhost>")
+
+# Behind nginx or another TLS-terminating proxy: trust its X-Forwarded-Proto, so links come out https://.
+if env_bool("BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+# The request header that carries the client's address when a proxy sits in front (e.g. HTTP_X_REAL_IP);
+# unset, REMOTE_ADDR is the client. Used by the login throttle.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")

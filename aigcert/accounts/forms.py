@@ -72,7 +72,7 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         identifier = self.cleaned_data.get("username") or ""
-        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        ip = throttle.client_ip(self.request)
         if throttle.login_blocked(identifier, ip):
             raise forms.ValidationError(
                 self.error_messages["throttled"],
@@ -84,7 +84,7 @@ class LoginForm(AuthenticationForm):
         except forms.ValidationError:
             throttle.login_failed(identifier, ip)
             raise
-        throttle.login_succeeded(identifier)
+        throttle.login_succeeded(identifier, ip)
         return cleaned
 
 

@@ -18,11 +18,21 @@ def _key(kind: str, value: str) -> str:
     return f"login-fail:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
 
 
+def client_ip(request) -> str:
+    if request is None:
+        return "-"
+    header = settings.CLIENT_IP_HEADER
+    forwarded = request.META.get(header, "") if header else ""
+    # X-Forwarded-For style headers list hops; the first is the client as the proxy saw it.
+    return (forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")) or "-"
+
+
 def _keys(identifier: str, ip: str) -> list[tuple[str, int]]:
     found = rules.classify_identifier(identifier or "")
-    keys = [(_key("ip", ip or "-"), settings.LOGIN_FAILURES_PER_IP)]
+    keys = [(_key("ip", ip), settings.LOGIN_FAILURES_PER_IP)]
     if found is not None:
         keys.append((_key("id", found[1]), settings.LOGIN_FAILURES_PER_ACCOUNT))
+        keys.append((_key("id-ip", f"{found[1]}|{ip}"), settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP))
     return keys
 
 
@@ -39,7 +49,7 @@ def login_failed(identifier: str, ip: str) -> None:
                 cache.add(key, 1, settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
-def login_succeeded(identifier: str) -> None:
+def login_succeeded(identifier: str, ip: str) -> None:
     found = rules.classify_identifier(identifier or "")
     if found is not None:
-        cache.delete(_key("id", found[1]))
+        cache.delete_many([_key("id", found[1]), _key("id-ip", f"{found[1]}|{ip}")])

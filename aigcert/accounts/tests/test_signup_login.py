@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from aigcert.accounts.models import Consent, RoleGrant, User
@@ -136,25 +137,54 @@ def test_password_reset_for_unknown_email_sends_nothing_and_says_the_same(client
 
 
 @pytest.mark.django_db
-def test_repeated_wrong_passwords_lock_the_account_for_a_while(client, password, settings):
-    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+def test_repeated_wrong_passwords_from_one_place_lock_that_place_out(client, password, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 3
     User.objects.create_user(phone="13900000009", password=password)
     client.cookies["aigcert_language"] = "en"
     login = reverse("accounts:login")
     for _attempt in range(3):
         client.post(login, {"username": "13900000009", "password": "guess"})
-    # Even the right password is refused now, and the message says why; other accounts are unaffected.
+    # Even the right password is refused from here now, and the message says why …
     response = client.post(login, {"username": "+86 139 0000 0009", "password": password})
     assert response.status_code == 200
     assert "Too many failed attempts. Wait 15 minutes" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    User.objects.create_user(phone="13900000008", password=password)
-    assert client.post(login, {"username": "13900000008", "password": password}).status_code == 302
+    # … but the owner, elsewhere, still gets in: a stranger can't lock a candidate out before an exam.
+    elsewhere = Client(REMOTE_ADDR="10.1.2.3")
+    assert elsewhere.post(login, {"username": "13900000009", "password": password}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_guessing_one_account_from_many_places_is_capped_too(password, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 3
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 4
+    User.objects.create_user(phone="13900000009", password=password)
+    login = reverse("accounts:login")
+    for n in range(4):
+        Client(REMOTE_ADDR=f"10.0.0.{n}").post(login, {"username": "13900000009", "password": "guess"})
+    response = Client(REMOTE_ADDR="10.0.0.99").post(login, {"username": "13900000009", "password": password})
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_client_address_comes_from_the_configured_proxy_header(password, settings):
+    settings.LOGIN_FAILURES_PER_IP = 2
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    User.objects.create_user(phone="13900000009", password=password)
+    login = reverse("accounts:login")
+    # Everyone arrives from the proxy's address; only the header tells them apart.
+    for _attempt in range(2):
+        Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7").post(
+            login, {"username": "13900000001", "password": "guess"})
+    blocked = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+    assert blocked.post(login, {"username": "13900000009", "password": password}).status_code == 200
+    other = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.4")
+    assert other.post(login, {"username": "13900000009", "password": password}).status_code == 302
 
 
 @pytest.mark.django_db
 def test_a_successful_login_clears_the_failure_count(client, password, settings):
-    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 3
     User.objects.create_user(phone="13900000009", password=password)
     login = reverse("accounts:login")
     for _round in range(2):

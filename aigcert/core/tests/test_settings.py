@@ -77,3 +77,13 @@ def test_secret_key_is_stable_per_data_dir(tmp_path):
     assert read_or_create_secret_key(tmp_path) == first
     assert len(first) >= 50
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_deploy_check_warns_when_several_servers_would_invent_their_own_keys(monkeypatch, settings):
+    from aigcert.core.checks import secret_key_from_environment
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://db/aigcert")
+    settings.SECRET_KEY_FROM_ENV = False
+    assert [w.id for w in secret_key_from_environment(None)] == ["aigcert.W001"]
+    settings.SECRET_KEY_FROM_ENV = True
+    assert secret_key_from_environment(None) == []

@@ -73,3 +73,13 @@ def test_demo_then_run_serves_the_site_and_the_printed_logins_work(sqlite_env):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="needs a non-SQLite database")
+def test_demo_refuses_a_real_database_unless_asked():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="non-SQLite"):
+        call_command("demo")

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from aigcert.accounts import api as accounts_api
 
@@ -8,7 +9,15 @@ from aigcert.accounts import api as accounts_api
 class Command(BaseCommand):
     help = "Migrate, load the catalog and create one demo account per role (safe to run again)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--allow-non-sqlite", action="store_true",
+                            help="create the demo accounts (with their published password) on a non-SQLite database")
+
+    def handle(self, *args, allow_non_sqlite=False, **options):
+        # Demo accounts have a published password and one is a superuser: never by accident on a real database.
+        if connection.vendor != "sqlite" and not allow_non_sqlite:
+            raise CommandError("refusing to create demo accounts on a non-SQLite database "
+                               "(pass --allow-non-sqlite for a throw-away demo server)")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_catalog", str(settings.CATALOG_FILE), stdout=self.stdout)
         logins = accounts_api.demo_accounts_ensure()
