@@ -6,6 +6,15 @@ from aigcert.catalog import selectors
 from aigcert.catalog.models import ItemType, Program
 from aigcert.core.api import join_list
 
+EXAM_FIELD_LABELS = {
+    "duration_minutes": _("duration"),
+    "total_score": _("total score"),
+    "pass_mark": _("pass mark"),
+    "item_types": _("question types"),
+    "frequency": _("session frequency"),
+    "sittings": _("sitting start times"),
+    "results_delay_days": _("results date"),
+}
 SESSION_PATTERNS = {
     "monthly": _("Monthly: %(sittings)s"),
     "weekly": _("Weekly: %(sittings)s"),
@@ -42,4 +51,5 @@ def program_detail(request, code: str):
         context["item_types"] = join_list(item_type_labels.get(code, code) for code in policy.item_types)
         sittings = join_list(f"{s.label} {s.start_time:%H:%M}" for s in policy.sittings.all())
         context["sessions"] = SESSION_PATTERNS[policy.frequency] % {"sittings": sittings}
+        context["assumed_exam_fields"] = join_list(EXAM_FIELD_LABELS[name] for name in policy.assumed_fields)
     return render(request, "catalog/program_detail.html", context)

@@ -82,9 +82,13 @@ def test_announced_program_is_shown_but_not_open(client, catalog):
     assert "注册并报名" not in text
 
 
-def test_assumed_fees_are_marked_as_reference_prices(client, catalog):
+def test_assumed_values_are_marked_as_platform_defaults(client, catalog):
     text = text_of(client.get(reverse("catalog:program_detail", args=["aigc-engineer-junior"])))
     assert "参考价" in text
+    assert "以下为平台默认设置，以官方公布为准：考试时长、总分、及格分" in text
+    general = text_of(client.get(reverse("catalog:program_detail", args=["aigc-general"])))
+    assert "以下为平台默认设置，以官方公布为准：场次开考时间。" in general
+    assert "参考价" in text_of(client.get(reverse("portal:home")))
 
 
 def test_prerequisites_are_listed(client, catalog):
