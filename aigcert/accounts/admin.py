@@ -28,6 +28,12 @@ class UserChangeAdminForm(UserChangeForm):
         fields = "__all__"
 
 
+def _audit_value(value):
+    if hasattr(value, "__iter__") and not isinstance(value, str):
+        return sorted(str(item) for item in value)  # groups, permissions
+    return value if isinstance(value, bool | int | None) else str(value)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
@@ -56,7 +62,7 @@ class UserAdmin(DjangoUserAdmin):
         changed = [field for field in form.changed_data if field in self.AUDITED_FIELDS]
         if change and changed:
             audit_record(actor=request.user, action="user.admin_change", target=obj,
-                         data={"changed": {f: str(form.cleaned_data.get(f)) for f in changed}})
+                         data={"changed": {f: _audit_value(form.cleaned_data.get(f)) for f in changed}})
         elif not change:
             audit_record(actor=request.user, action="user.admin_create", target=obj)
 

@@ -72,6 +72,8 @@ def test_privilege_changes_in_the_user_admin_are_audited(client, staff_user):
     assert set(RoleGrant.objects.filter(user=user).values_list("role", flat=True)) == {"chief_marker"}
     actions = sorted(e.action for e in audit_events(target=user))
     assert actions == ["role.grant", "role.revoke", "user.admin_change"]
+    [change] = audit_events(action="user.admin_change")
+    assert change.data == {"changed": {"is_staff": True}}
 
 
 @pytest.mark.django_db
