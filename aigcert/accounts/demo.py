@@ -26,12 +26,20 @@ DEMO_ACCOUNTS = [
 ]
 
 
+def _demo_user(phone: str | None, email: str | None) -> User | None:
+    return User.objects.filter(phone=phone).first() if phone else User.objects.filter(email=email).first()
+
+
+def _demo_login(role: Role, phone: str | None, email: str | None) -> DemoLogin:
+    return DemoLogin(role=role.value, role_label=str(role.label), login=phone or email, password=DEMO_PASSWORD)
+
+
 def demo_accounts_ensure() -> list[DemoLogin]:
     """Create (or reset the password of) one demo account per role; safe to run again."""
     logins = []
     with transaction.atomic():
         for role, phone, email, name in DEMO_ACCOUNTS:
-            user = User.objects.filter(phone=phone).first() if phone else User.objects.filter(email=email).first()
+            user = _demo_user(phone, email)
             if user is None:
                 user = User(phone=phone, email=email)
             user.display_name = name
@@ -55,8 +63,7 @@ def demo_accounts_ensure() -> list[DemoLogin]:
                         "postal_code": "100080",
                     },
                 )
-            logins.append(DemoLogin(role=role.value, role_label=str(role.label), login=phone or email,
-                                    password=DEMO_PASSWORD))
+            logins.append(_demo_login(role, phone, email))
     return logins
 
 
@@ -66,6 +73,5 @@ def demo_logins() -> list[DemoLogin]:
     for role, phone, email, _name in DEMO_ACCOUNTS:
         user = User.objects.filter(phone=phone).first() if phone else User.objects.filter(email=email).first()
         if user is not None and user.check_password(DEMO_PASSWORD):
-            logins.append(DemoLogin(role=role.value, role_label=str(role.label), login=phone or email,
-                                    password=DEMO_PASSWORD))
+            logins.append(_demo_login(role, phone, email))
     return logins
