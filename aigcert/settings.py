@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "aigcert.core",
     "aigcert.accounts",
     "aigcert.catalog",
+    "aigcert.itembank",
     # Composition layer: pages that gather several contexts.
     "aigcert.portal",
 ]
@@ -247,4 +248,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Spreadsheet imports into the item bank: refused above these sizes (a zip bomb unpacks far beyond its size).
+ITEMBANK_IMPORT_LIMITS = {
+    "max_bytes": int(os.environ.get("ITEMBANK_IMPORT_MAX_MB", "20")) << 20,
+    "max_unpacked_bytes": int(os.environ.get("ITEMBANK_IMPORT_MAX_UNPACKED_MB", "300")) << 20,
+    "max_rows": int(os.environ.get("ITEMBANK_IMPORT_MAX_ROWS", "20000")),
 }

@@ -7,6 +7,7 @@ from aigcert.core.views import healthz
 urlpatterns = [
     path("", include("aigcert.portal.urls")),
     path("programs/", include("aigcert.catalog.urls")),
+    path("", include("aigcert.itembank.urls")),
     path("accounts/", include("aigcert.accounts.urls")),
     path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 
 from aigcert.accounts import rules, selectors
 from aigcert.accounts.data import DemoLogin, ProfileSummary
-from aigcert.accounts.demo import demo_accounts_ensure, demo_logins
+from aigcert.accounts.demo import demo_accounts_ensure, demo_logins, demo_user
 from aigcert.accounts.roles import STAFF_SIDE_ROLES, Role
 
 __all__ = [
@@ -20,13 +20,16 @@ __all__ = [
     "Role",
     "demo_accounts_ensure",
     "demo_logins",
+    "demo_user",
     "profile_summary",
     "roles_required",
+    "user_by_login",
     "user_has_any_role",
     "user_role_labels",
 ]
 
 user_has_any_role = selectors.user_has_any_role
+user_by_login = selectors.user_by_login
 
 
 def user_role_labels(user) -> list[str]:

@@ -75,3 +75,11 @@ def demo_logins() -> list[DemoLogin]:
         if user is not None and user.check_password(DEMO_PASSWORD):
             logins.append(_demo_login(role, phone, email))
     return logins
+
+
+def demo_user(role: str) -> User | None:
+    """The demo account of a role, once demo_accounts_ensure has run."""
+    for demo_role, phone, email, _name in DEMO_ACCOUNTS:
+        if demo_role == role:
+            return _demo_user(phone, email)
+    return None

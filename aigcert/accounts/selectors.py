@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aigcert.accounts import rules
 from aigcert.accounts.models import Profile, RoleGrant, User
 
 
@@ -24,3 +25,12 @@ def user_has_any_role(user, roles: Iterable[str]) -> bool:
 
 def profile_of(user: User) -> Profile | None:
     return Profile.objects.filter(user=user).first()
+
+
+def user_by_login(login: str) -> User | None:
+    """The account a phone number or email address signs in with."""
+    found = rules.classify_identifier(login or "")
+    if found is None:
+        return None
+    kind, value = found
+    return User.objects.filter(**{kind: value}, is_active=True).first()

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from aigcert.catalog import rules, selectors
-from aigcert.catalog.data import ExamPolicyData, FeeScheduleData, ProgramData, SittingData
-from aigcert.catalog.models import Program
+from aigcert.catalog.data import ExamPolicyData, FeeScheduleData, ProgramData, SittingData, StandardItemData
+from aigcert.catalog.models import ItemType, Program
 from aigcert.core.api import NotFound
 
-__all__ = ["ProgramData", "eligibility_check", "program_get", "program_list_open"]
+__all__ = [
+    "ItemType",
+    "ProgramData",
+    "StandardItemData",
+    "eligibility_check",
+    "program_choices",
+    "program_get",
+    "program_list_open",
+    "program_pk",
+    "standard_items",
+]
 
 
 def _program_data(program: Program) -> ProgramData:
@@ -65,3 +75,24 @@ def eligibility_check(program_code: str, *, held_certificates: set[str] | frozen
         for p in prerequisites
     ]
     return rules.eligibility_check(options, held_certificates=frozenset(held_certificates), work_years=work_years)
+
+
+def program_pk(code: str) -> int:
+    """The database key of a program, for apps whose rows point at one (items, enrolments, …)."""
+    pk = selectors.program_pk(code)
+    if pk is None:
+        raise NotFound()
+    return pk
+
+
+def program_choices() -> list[tuple[str, str]]:
+    """(code, name) of every program that isn't closed, for staff pickers and filters."""
+    return [(p.code, p.name) for p in selectors.program_list() if p.status != Program.Status.CLOSED]
+
+
+def standard_items(program_code: str) -> list[StandardItemData]:
+    """A program's evaluation-standard items in order; empty when the program has none or doesn't exist."""
+    return [
+        StandardItemData(pk=s.pk, code=s.code, text=s.text, area_code=s.area.code, area_title=s.area.title)
+        for s in selectors.standard_items(program_code)
+    ]

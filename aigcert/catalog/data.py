@@ -48,3 +48,12 @@ class ProgramData:
     certificate_window_max_days: int
     fees: FeeScheduleData | None
     exam: ExamPolicyData | None
+
+
+@dataclass(frozen=True)
+class StandardItemData:
+    pk: int
+    code: str
+    text: str
+    area_code: str
+    area_title: str

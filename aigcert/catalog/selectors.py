@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from aigcert.catalog.models import Chapter, Direction, Prerequisite, Program, Series, StandardArea
+from aigcert.catalog.models import Chapter, Direction, Prerequisite, Program, Series, StandardArea, StandardItem
 
 
 def _programs() -> QuerySet[Program]:
@@ -54,3 +54,12 @@ def prerequisite_options(code: str) -> list[Prerequisite] | None:
     if program is None:
         return None
     return list(program.prerequisites.select_related("required_program"))
+
+
+def program_pk(code: str) -> int | None:
+    return Program.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+def standard_items(code: str) -> list[StandardItem]:
+    return list(StandardItem.objects.filter(program__code=code).select_related("area")
+                .order_by("area__order", "order"))

@@ -4,10 +4,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from aigcert.accounts import api as accounts_api
+from aigcert.itembank import api as itembank_api
 
 
 class Command(BaseCommand):
-    help = "Migrate, load the catalog and create one demo account per role (safe to run again)."
+    help = ("Migrate, load the catalog, create one demo account per role and load the demo item bank "
+            "(safe to run again).")
 
     def add_arguments(self, parser):
         parser.add_argument("--allow-non-sqlite", action="store_true",
@@ -21,6 +23,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_catalog", str(settings.CATALOG_FILE), stdout=self.stdout)
         logins = accounts_api.demo_accounts_ensure()
+        added = itembank_api.demo_bank_load(author=accounts_api.demo_user(accounts_api.Role.ITEM_AUTHOR),
+                                            reviewer=accounts_api.demo_user(accounts_api.Role.ITEM_REVIEWER))
+        self.stdout.write(f"Item bank: {added} demo items added and approved.")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {logins[0].password})"))
         for login in logins:
             self.stdout.write(f"  {login.role_label:<28} {login.login}")
