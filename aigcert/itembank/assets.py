@@ -76,3 +76,9 @@ def asset_store(*, name: str, data: bytes, actor=None) -> Asset:
 
 def asset_url(asset: Asset) -> str:
     return f"{ASSET_URL_PREFIX}{asset.filename}"
+
+
+def asset_url_for(name: str, data: bytes) -> str:
+    """The URL an image will have once stored (checked now, stored later), so importers can decide first."""
+    extension, _content_type = image_check(name, data)
+    return f"{ASSET_URL_PREFIX}{hashlib.sha256(data).hexdigest()}.{extension}"

@@ -14,6 +14,7 @@ from aigcert.itembank import content as c
 from aigcert.itembank import xlsx
 from aigcert.itembank.content import Answer, Blank, ItemContent, Option, TestCase
 from aigcert.itembank.models import Item
+from aigcert.itembank.sanitize import text_to_html
 
 OPTION_COUNT = 6
 OPTION_FIELDS = [f"option_{c.option_label(i).lower()}" for i in range(OPTION_COUNT)]
@@ -22,7 +23,8 @@ PROBLEM_FIELDS = {"options": "option_a", "type": None, "scoring": "scoring"}
 
 
 class ItemForm(forms.Form):
-    stem = forms.CharField(label=gettext_lazy("Stem"), widget=forms.Textarea(attrs={"rows": 6}),
+    # Not required here: the content check reports an empty stem together with every other problem.
+    stem = forms.CharField(label=gettext_lazy("Stem"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
                            help_text=gettext_lazy("Plain text or simple HTML. Fill-in items mark blanks as [[1]], "
                                                   "[[2]], …"))
     images = forms.FileField(label=gettext_lazy("Add images"), required=False,
@@ -54,16 +56,16 @@ class ItemForm(forms.Form):
     allowed_types = forms.CharField(label=gettext_lazy("Allowed file types"), required=False,
                                     help_text=gettext_lazy("Extensions separated by commas, e.g. png, jpg, pdf."))
     max_size_mb = forms.IntegerField(label=gettext_lazy("Largest file (MB)"), required=False)
-    starter_code = forms.CharField(label=gettext_lazy("Starter code"), required=False,
+    starter_code = forms.CharField(strip=False, label=gettext_lazy("Starter code"), required=False,
                                    widget=forms.Textarea(attrs={"rows": 5, "class": "code"}))
-    tests = forms.CharField(label=gettext_lazy("Test cases (JSON)"), required=False,
+    tests = forms.CharField(strip=False, label=gettext_lazy("Test cases (JSON)"), required=False,
                             widget=forms.Textarea(attrs={"rows": 5, "class": "code"}),
                             help_text=gettext_lazy('[{"input": "1 2\\n", "output": "3\\n", "points": 5}, …]'))
     time_limit_ms = forms.IntegerField(label=gettext_lazy("Time limit (ms)"), required=False, initial=2000)
     memory_limit_mb = forms.IntegerField(label=gettext_lazy("Memory limit (MB)"), required=False, initial=256)
-    reference_solution = forms.CharField(label=gettext_lazy("Reference solution"), required=False,
+    reference_solution = forms.CharField(strip=False, label=gettext_lazy("Reference solution"), required=False,
                                          widget=forms.Textarea(attrs={"rows": 5, "class": "code"}))
-    reference_prompt = forms.CharField(label=gettext_lazy("Reference prompt"), required=False,
+    reference_prompt = forms.CharField(strip=False, label=gettext_lazy("Reference prompt"), required=False,
                                        widget=forms.Textarea(attrs={"rows": 4}))
     qualities = forms.CharField(label=gettext_lazy("What markers look for"), required=False,
                                 widget=forms.Textarea(attrs={"rows": 3}),
@@ -119,7 +121,7 @@ class ItemForm(forms.Form):
     @classmethod
     def initial_from(cls, item: ItemContent) -> dict:
         initial = {
-            "stem": item.stem, "points": item.points, "explanation": item.explanation,
+            "stem": xlsx.cell_text(item.stem), "points": item.points, "explanation": xlsx.cell_text(item.explanation),
             "difficulty": item.difficulty, "standards": item.standards, "source": item.source,
             "scoring": item.scoring if item.scoring != c.MAP else c.EXACT,
             "partial_credit": item.partial_credit or Decimal("0.5"),
@@ -133,7 +135,7 @@ class ItemForm(forms.Form):
             "rubric": xlsx.rubric_text(item.rubric),
         }
         for index, option in enumerate(item.options[:OPTION_COUNT]):
-            initial[OPTION_FIELDS[index]] = option.html
+            initial[OPTION_FIELDS[index]] = xlsx.cell_text(option.html)
         if item.item_type in c.CHOICE_TYPES:
             labels = {o.id: c.option_label(i) for i, o in enumerate(item.options)}
             initial["key"] = [labels.get(k, k) for k in item.key]
@@ -147,17 +149,19 @@ class ItemForm(forms.Form):
 
     def to_content(self, *, stem_extra: str = "", previous: ItemContent | None = None) -> ItemContent:
         """The form's values as item content; problems are left to the service, which reports them by field."""
-        d = self.cleaned_data
+        # Browsers send textarea line breaks as CRLF; code and prompts are stored with plain LF.
+        d = {k: v.replace("\r\n", "\n") if isinstance(v, str) else v for k, v in self.cleaned_data.items()}
         t = self.item_type
-        item = ItemContent(item_type=t, stem=d["stem"] + stem_extra, points=d.get("points"),
-                           difficulty=d["difficulty"], explanation=d.get("explanation", ""),
+        # Plain text becomes paragraphs and HTML is kept, exactly as in spreadsheets and data files.
+        item = ItemContent(item_type=t, stem=text_to_html(d["stem"]) + stem_extra, points=d.get("points"),
+                           difficulty=d["difficulty"], explanation=text_to_html(d.get("explanation", "")),
                            standards=list(d.get("standards", [])), source=d.get("source", ""))
         if t in c.CHOICE_TYPES:
             for index, name in enumerate(OPTION_FIELDS):
                 if d.get(name, "").strip():
                     # Keep imported option identifiers (QTI) where the position is unchanged.
                     old_id = previous.options[index].id if previous and index < len(previous.options) else None
-                    item.options.append(Option(old_id or c.option_label(index), d[name]))
+                    item.options.append(Option(old_id or c.option_label(index), text_to_html(d[name])))
             by_label = {c.option_label(i): o.id for i, o in enumerate(item.options)}
             item.key = [by_label.get(k, k) for k in d.get("key", [])]
             if previous is not None and previous.scoring == c.MAP:

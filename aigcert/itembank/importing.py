@@ -42,8 +42,7 @@ def xlsx_check(path: Path, *, default_program: str = "",
     check.problems = sheet.problems
     for row in sheet.rows:
         for problem in services.items_prepare(row.program, row.content, check.standards_cache):
-            column = "A" if problem.field == "program" else ""
-            name = xlsx.header("standards", "能力标准") if problem.field == "standards" else problem.field
+            column, name = sheet.where(problem.field)
             check.problems.append(xlsx.SheetProblem(xlsx.ITEMS_SHEET, row.row, column, name, problem.message))
         check.prepared.append(services.PreparedItem(row.program, row.content))
         check.rows.append(row.row)

@@ -351,7 +351,7 @@ def _item_content(root: Element, ext: dict) -> tuple[ItemContent, dict[str, byte
     max_score = _max_score(root)
 
     if kind == "qti-choice-interaction":
-        item = _choice_item(interactions[0], declarations[response_ids[0]], processing, max_score, ext)
+        item = _choice_item(interactions[0], declarations[response_ids[0]], processing, max_score, ext, images)
         stem = _stem_html(body, interactions[0], images, keep_prompt=True)
     elif kind == "qti-text-entry-interaction":
         item = _text_entry_item(interactions, declarations, processing, max_score)
@@ -366,7 +366,7 @@ def _item_content(root: Element, ext: dict) -> tuple[ItemContent, dict[str, byte
 
 
 def _choice_item(interaction: Element, decl: dict, processing: str, max_score: Decimal | None,
-                 ext: dict) -> ItemContent:
+                 ext: dict, images: dict[str, bytes]) -> ItemContent:
     if processing == "none":
         raise Unsupported(_("A choice item without response processing can't be scored."))
     if processing == "sum_map":
@@ -376,7 +376,7 @@ def _choice_item(interaction: Element, decl: dict, processing: str, max_score: D
     item_type = c.MULTIPLE_CHOICE if multiple else c.SINGLE_CHOICE
     if ext.get("type") == c.TRUE_FALSE:
         item_type = c.TRUE_FALSE
-    options = [Option(choice.get("identifier", ""), _inner_html(choice))
+    options = [Option(choice.get("identifier", ""), _inner_html(choice, images))
                for choice in _children(interaction, "qti-simple-choice")]
     item = ItemContent(item_type=item_type, stem="")
     item.key = list(decl["correct"])
@@ -467,6 +467,8 @@ def _apply_extension(item: ItemContent, ext: dict) -> None:
 def _serialize(element: Element, images: dict[str, bytes]) -> str:
     """An element's HTML (QTI bodies are XHTML without namespaces once normalized)."""
     tag = element.tag
+    if tag.startswith("qti-"):
+        return escape(element.tail or "")  # inline feedback and the like are not content
     attrs = dict(element.attrib)
     if tag == "img" and attrs.get("src") and not re.match(r"^[a-z]+:", attrs["src"]):
         images.setdefault(attrs["src"], b"")

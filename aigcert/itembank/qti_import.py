@@ -13,7 +13,7 @@ from aigcert.accounts import api as accounts_api
 from aigcert.catalog import api as catalog_api
 from aigcert.core.api import NotFound
 from aigcert.itembank import qti, services
-from aigcert.itembank.assets import ImageRejected, asset_store, asset_url, image_check
+from aigcert.itembank.assets import ImageRejected, asset_store, asset_url_for
 from aigcert.itembank.importing import duplicates_find
 
 
@@ -39,7 +39,7 @@ def qti_import(*, path: Path, program_code: str, actor, dry_run: bool = False,
     prepared: list[services.PreparedItem] = []
     identifiers: list[str] = []
     for entry in result.items:
-        reason = _images_store(entry, actor, dry_run)
+        reason = _images_point(entry)
         problems = [] if reason else services.items_prepare(program_code, entry.content, standards_cache)
         if reason or problems:
             rejected.append({"where": entry.identifier,
@@ -52,22 +52,22 @@ def qti_import(*, path: Path, program_code: str, actor, dry_run: bool = False,
     if dry_run or not prepared or (rejected and not skip_unsupported):
         return summary
     with transaction.atomic():
+        for entry in result.items:
+            if entry.identifier in identifiers:
+                for package_path, data in entry.images.items():
+                    asset_store(name=package_path, data=data, actor=actor)
         items = services.items_import(actor=actor, prepared=prepared, source=path.name,
                                       standards_cache=standards_cache)
     summary["imported"] = len(items)
     return summary
 
 
-def _images_store(entry: qti.QtiItem, actor, dry_run: bool) -> str:
-    """Store the item's images and point its HTML at them; the reason it can't be imported, or ''."""
+def _images_point(entry: qti.QtiItem) -> str:
+    """Check the item's images and point its HTML at the URLs they will have; the reason it can't be imported."""
     urls = {}
     for package_path, data in entry.images.items():
         try:
-            if dry_run:
-                image_check(package_path, data)
-                urls[package_path] = "/itembank/assets/dry-run"
-            else:
-                urls[package_path] = asset_url(asset_store(name=package_path, data=data, actor=actor))
+            urls[package_path] = asset_url_for(package_path, data)
         except ImageRejected as exc:
             return str(exc.message)
     item = entry.content

@@ -21,6 +21,7 @@ import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -122,6 +123,12 @@ class SheetResult:
     rows: list[ParsedRow] = field(default_factory=list)
     problems: list[SheetProblem] = field(default_factory=list)
     total_rows: int = 0
+    columns: dict[str, int] = field(default_factory=dict)  # column key → 0-based index in this file
+
+    def where(self, key: str) -> tuple[str, str]:
+        """(column letter, column title) of a field in this file's own column order."""
+        index = self.columns.get(key)
+        return (get_column_letter(index + 1) if index is not None else ""), _column_title(key)
 
 
 class XlsxRejected(Exception):
@@ -151,10 +158,13 @@ def _check_archive(path: Path) -> None:
                                   % {"mb": limits["max_unpacked_bytes"] >> 20})
 
 
-def _merged_ranges(path: Path, worksheet_path: str) -> list[str]:
+def _sheet_facts(path: Path, worksheet_path: str) -> tuple[list[str], int]:
+    """Merged ranges and the number of rows, read from the sheet's XML: the workbook's own size record can be
+    missing (streamed files) or wrong, and openpyxl would stop reading where it says."""
     with zipfile.ZipFile(path) as archive:
         data = archive.read(worksheet_path)
-    return [m.decode() for m in re.findall(rb'<mergeCell[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', data)]
+    merged = [m.decode() for m in re.findall(rb'<mergeCell[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', data)]
+    return merged, len(re.findall(rb"<row[\s>]", data))
 
 
 # Code and prompts keep their exact whitespace; every other cell is trimmed.
@@ -183,7 +193,7 @@ def sheet_read(path: Path, *, default_program: str = "",
             raise _whole_file_problem(_("The workbook has no sheet named “%(sheet)s”; start from the template.")
                                       % {"sheet": ITEMS_SHEET})
         sheet = workbook[ITEMS_SHEET]
-        merged = _merged_ranges(path, sheet._worksheet_path)
+        merged, row_count = _sheet_facts(path, sheet._worksheet_path)
         if merged:
             raise XlsxRejected([
                 SheetProblem(ITEMS_SHEET, int(re.search(r"\d+", ref).group()), ref.split(":")[0].rstrip("0123456789"),
@@ -192,10 +202,11 @@ def sheet_read(path: Path, *, default_program: str = "",
                 for ref in merged
             ])
         max_rows = settings.ITEMBANK_IMPORT_LIMITS["max_rows"]
-        total = max((sheet.max_row or 1) - 1, 0)
+        total = max(row_count - 1, 0)
         if total > max_rows:
             raise _whole_file_problem(_("The sheet has %(rows)s rows; at most %(max)s can be imported at once.")
                                       % {"rows": total, "max": max_rows})
+        sheet.reset_dimensions()
         return _rows_read(sheet.iter_rows(values_only=True), total, default_program, progress)
     finally:
         workbook.close()
@@ -206,7 +217,7 @@ def _rows_read(rows: Iterable[tuple], total: int, default_program: str,
     result = SheetResult(total_rows=total)
     rows = iter(rows)
     header_row = next(rows, None)
-    columns = _header_columns(header_row or (), result)
+    columns = result.columns = _header_columns(header_row or (), result)
     if result.problems:
         return result
     for offset, values in enumerate(rows):
@@ -452,7 +463,8 @@ def content_cells(program: str, item: ItemContent, item_id: str = "") -> dict[st
     if item.item_type in c.CHOICE_TYPES:
         for index, option in enumerate(item.options[:MAX_OPTIONS]):
             cells[OPTION_KEYS[index]] = cell_text(option.html)
-        cells["key"] = "".join(item.key)
+        letters = {o.id: c.option_label(i) for i, o in enumerate(item.options)}
+        cells["key"] = "".join(letters.get(k, k) for k in item.key)
         if item.scoring == c.PARTIAL:
             cells["scoring"] = "partial"
             cells["partial_credit"] = _num(item.partial_credit)
@@ -480,10 +492,19 @@ def content_cells(program: str, item: ItemContent, item_id: str = "") -> dict[st
     return cells
 
 
+def _text_cell(sheet, value: Any) -> Any:
+    """A value that starts like a formula is written as text: it must come back as typed and never run."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def _write_items_sheet(sheet, rows: Iterable[dict[str, Any]]) -> None:
     sheet.append([header(key, zh) for key, zh in COLUMNS])
     for row in rows:
-        sheet.append([row.get(key, "") for key in COLUMN_KEYS])
+        sheet.append([_text_cell(sheet, row.get(key, "")) for key in COLUMN_KEYS])
 
 
 def workbook_export(rows: Iterable[tuple[str, ItemContent, str]]) -> bytes:
@@ -557,7 +578,9 @@ COLUMN_HELP = {
     "explanation": _lazy("Explanation (解析) shown after the exam and in practice."),
     "difficulty": _lazy("1 (easy) to 5 (hard)."),
     "standards": _lazy("Evaluation-standard item codes of the program, e.g. A1.2, A3.3."),
+    "source": _lazy("Where the item comes from (a textbook, an exam office, an author's own work)."),
     "min_words": _lazy("Essay: minimum words (a Chinese character counts as one word)."),
+    "max_words": _lazy("Essay: maximum words."),
     "allowed_types": _lazy("Work upload: file extensions, e.g. png, jpg, pdf, mp4."),
     "max_size_mb": _lazy("Work upload: largest file in MB."),
     "rubric": _lazy("Subjective items: one criterion per line, written as criterion = level:points:description | …"),
