@@ -34,7 +34,8 @@ def _workbook(path: Path, rows: int) -> None:
     from aigcert.itembank import xlsx
 
     rng = random.Random(2026)
-    topics = ["生成式模型", "扩散模型", "Transformer", "提示词", "GAN", "大语言模型", "AI 绘画", "数字人", "算力", "数据标注"]
+    topics = ["生成式模型", "扩散模型", "Transformer", "提示词", "GAN", "大语言模型", "AI 绘画", "数字人", "算力",
+              "数据标注"]
     verbs = ["的主要特点是", "最常见的用途是", "训练时最关键的是", "在实际应用中需要注意", "与传统方法相比的优势是"]
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(xlsx.ITEMS_SHEET)

@@ -135,7 +135,7 @@ def _snapshot(version: ItemVersion) -> dict:
 
 
 def _locked(item: Item) -> Item:
-    return Item.objects.select_for_update().select_related("head", "program").get(pk=item.pk)
+    return Item.objects.select_for_update(of=("self",)).select_related("head", "program").get(pk=item.pk)
 
 
 # -- authoring --------------------------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def items_approve(*, actor, item_codes: Iterable[str]) -> tuple[int, int]:
     if not can_review(actor):
         raise DomainError(_("Only item reviewers can review items."), code="forbidden")
     approved = skipped = 0
-    items = Item.objects.select_for_update().select_related("head").filter(code__in=list(item_codes))
+    items = Item.objects.select_for_update(of=("self",)).select_related("head").filter(code__in=list(item_codes))
     for item in items:
         if item.status != Item.Status.SUBMITTED or is_own_item(actor, item):
             skipped += 1
@@ -276,7 +276,7 @@ def items_retire(*, actor, item_codes: Iterable[str], reason: str) -> int:
     if not reason:
         raise DomainError(_("Give a reason for retiring."), field="reason")
     count = 0
-    items = Item.objects.select_for_update().select_related("head").filter(code__in=list(item_codes))
+    items = Item.objects.select_for_update(of=("self",)).select_related("head").filter(code__in=list(item_codes))
     for item in items.exclude(status=Item.Status.RETIRED):
         item.retired_at = now()
         item.retired_reason = reason[:300]

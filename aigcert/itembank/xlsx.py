@@ -20,7 +20,7 @@ from typing import Any
 import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -562,34 +562,36 @@ def _instructions() -> list[str]:
 
 
 COLUMN_HELP = {
-    "program": _lazy("Program code, e.g. aigc-general. May be left empty when you choose the program on upload."),
-    "type": _lazy("单选, 多选, 判断, 填空, 论述, 作品, 编程 or 提示词 (or single_choice, multiple_choice, true_false, "
-              "fill_in, essay, work_upload, program, prompt_task)."),
-    "stem": _lazy("The question. For fill-in items mark each blank as [[1]], [[2]], … in order."),
-    "option_a": _lazy("Choice items: the options, A to H; leave unused options empty."),
-    "key": _lazy("Choice: the letter(s) of the correct option(s), e.g. B or ACD. True/false: 对 or 错."),
-    "points": _lazy("Points of the item. Fill-in: points of the whole item, shared equally by its blanks. "
+    "program": gettext_lazy("Program code, e.g. aigc-general. May be left empty when you choose the program on "
+                            "upload."),
+    "type": gettext_lazy("单选, 多选, 判断, 填空, 论述, 作品, 编程 or 提示词 (or single_choice, multiple_choice, "
+                         "true_false, fill_in, essay, work_upload, program, prompt_task)."),
+    "stem": gettext_lazy("The question. For fill-in items mark each blank as [[1]], [[2]], … in order."),
+    "option_a": gettext_lazy("Choice items: the options, A to H; leave unused options empty."),
+    "key": gettext_lazy("Choice: the letter(s) of the correct option(s), e.g. B or ACD. True/false: 对 or 错."),
+    "points": gettext_lazy("Points of the item. Fill-in: points of the whole item, shared equally by its blanks. "
                 "Subjective items: the rubric's total."),
-    "scoring": _lazy("Multiple choice: exact (all or nothing, default) or partial (少选得部分分、错选不得分)."),
-    "partial_credit": _lazy("With partial scoring: the share of points for a correct but incomplete choice "
+    "scoring": gettext_lazy("Multiple choice: exact (all or nothing, default) or partial (少选得部分分、错选不得分)."),
+    "partial_credit": gettext_lazy("With partial scoring: the share of points for a correct but incomplete choice "
                             "(default 0.5)."),
-    "blanks": _lazy("Fill-in: accepted answers; separate blanks with || and alternatives for one blank with |."),
-    "case_sensitive": _lazy("Fill-in: 是 if answers must match upper and lower case; otherwise leave empty."),
-    "explanation": _lazy("Explanation (解析) shown after the exam and in practice."),
-    "difficulty": _lazy("1 (easy) to 5 (hard)."),
-    "standards": _lazy("Evaluation-standard item codes of the program, e.g. A1.2, A3.3."),
-    "source": _lazy("Where the item comes from (a textbook, an exam office, an author's own work)."),
-    "min_words": _lazy("Essay: minimum words (a Chinese character counts as one word)."),
-    "max_words": _lazy("Essay: maximum words."),
-    "allowed_types": _lazy("Work upload: file extensions, e.g. png, jpg, pdf, mp4."),
-    "max_size_mb": _lazy("Work upload: largest file in MB."),
-    "rubric": _lazy("Subjective items: one criterion per line, written as criterion = level:points:description | …"),
-    "reference_prompt": _lazy("Prompt task: an example of a good prompt (markers only)."),
-    "qualities": _lazy("Prompt task: what markers look for, one per line."),
-    "starter_code": _lazy("Programming: the code the candidate starts from."),
-    "tests": _lazy('Programming: JSON list of test cases [{"input": "…", "output": "…", "points": 5}].'),
-    "time_limit_ms": _lazy("Programming: time limit per test in milliseconds."),
-    "memory_limit_mb": _lazy("Programming: memory limit in MB."),
-    "reference_solution": _lazy("Programming: a solution that passes every test (never shown to candidates)."),
-    "item_id": _lazy("Filled in on export; ignored on import."),
+    "blanks": gettext_lazy("Fill-in: accepted answers; separate blanks with || and alternatives for one blank with |."),
+    "case_sensitive": gettext_lazy("Fill-in: 是 if answers must match upper and lower case; otherwise leave empty."),
+    "explanation": gettext_lazy("Explanation (解析) shown after the exam and in practice."),
+    "difficulty": gettext_lazy("1 (easy) to 5 (hard)."),
+    "standards": gettext_lazy("Evaluation-standard item codes of the program, e.g. A1.2, A3.3."),
+    "source": gettext_lazy("Where the item comes from (a textbook, an exam office, an author's own work)."),
+    "min_words": gettext_lazy("Essay: minimum words (a Chinese character counts as one word)."),
+    "max_words": gettext_lazy("Essay: maximum words."),
+    "allowed_types": gettext_lazy("Work upload: file extensions, e.g. png, jpg, pdf, mp4."),
+    "max_size_mb": gettext_lazy("Work upload: largest file in MB."),
+    "rubric": gettext_lazy("Subjective items: one criterion per line, written as "
+                           "criterion = level:points:description | …"),
+    "reference_prompt": gettext_lazy("Prompt task: an example of a good prompt (markers only)."),
+    "qualities": gettext_lazy("Prompt task: what markers look for, one per line."),
+    "starter_code": gettext_lazy("Programming: the code the candidate starts from."),
+    "tests": gettext_lazy('Programming: JSON list of test cases [{"input": "…", "output": "…", "points": 5}].'),
+    "time_limit_ms": gettext_lazy("Programming: time limit per test in milliseconds."),
+    "memory_limit_mb": gettext_lazy("Programming: memory limit in MB."),
+    "reference_solution": gettext_lazy("Programming: a solution that passes every test (never shown to candidates)."),
+    "item_id": gettext_lazy("Filled in on export; ignored on import."),
 }

@@ -62,6 +62,10 @@ def test_author_and_reviewer_journey(live_server, browser_page, make_user, passw
     shot(page, "item-01-author-writes")
     page.locator("main form.item-form button[type=submit]").click()
     assert page.locator("#item-status").inner_text() == "草稿"
+    image_url = page.locator(".exam-stem img").get_attribute("src")
+    response = page.request.get(base + image_url)
+    assert response.status == 200 and response.headers["content-type"] == "image/png", response.status
+    page.wait_for_function("() => document.querySelector('.exam-stem img').complete")
     assert page.locator(".exam-stem img").evaluate("img => img.naturalWidth") == 320
     item = Item.objects.get()
     detail = page.url
@@ -105,6 +109,7 @@ def test_author_and_reviewer_journey(live_server, browser_page, make_user, passw
     assert preview.locator("input[type=checkbox][name=response]").count() == 4
     assert preview.locator(".option-text").all_inner_texts() == ["扩散模型", "Stable Diffusion", "K-means",
                                                                 "GAN（生成对抗网络）"]
+    page.wait_for_function("() => document.querySelector('.exam-stem img').complete")
     assert preview.locator(".exam-stem img").evaluate("img => img.naturalWidth") == 320
     text = page.locator("main").inner_text()
     assert "✓" not in text and "逐步去噪生成图像" not in text

@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl.utils import get_column_letter
 
-from aigcert.accounts.roles import Role
-from aigcert.accounts.tests.factories import UserFactory
+from aigcert.accounts.api import Role
 from aigcert.core.api import DomainError
 from aigcert.itembank import content as c
 from aigcert.itembank import exports, importing, services, xlsx
@@ -118,8 +117,8 @@ def sheet_values(data: bytes, sheet: str = xlsx.ITEMS_SHEET) -> list[tuple]:
 
 
 @pytest.fixture
-def author(catalog):
-    return UserFactory(roles=[Role.ITEM_AUTHOR])
+def author(catalog, make_user):
+    return make_user(Role.ITEM_AUTHOR)
 
 
 @pytest.fixture
@@ -575,7 +574,8 @@ def test_a_bad_file_shows_its_problems_on_the_job_page(author_client, tmp_path, 
     assert Item.objects.count() == 0
 
 
-def test_only_the_uploader_sees_an_import_job(client, author, tmp_path, media, django_capture_on_commit_callbacks):
+def test_only_the_uploader_sees_an_import_job(client, author, make_user, tmp_path, media,
+                                              django_capture_on_commit_callbacks):
     client.force_login(author)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(IMPORT_URL, {"file": upload(workbook_file(tmp_path / "bank.xlsx", good_rows(2))),
@@ -585,7 +585,7 @@ def test_only_the_uploader_sees_an_import_job(client, author, tmp_path, media, d
     status_url = reverse("itembank:import_status", kwargs={"code": job.code})
     confirm_url = reverse("itembank:import_confirm", kwargs={"code": job.code})
 
-    client.force_login(UserFactory(roles=[Role.ITEM_AUTHOR]))
+    client.force_login(make_user(Role.ITEM_AUTHOR))
     assert client.get(status_url).status_code == 404
     assert client.get(status_url, headers={"accept": "application/json"}).status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
