@@ -7,6 +7,7 @@ from typing import Any
 from aigcert.core.api import NotFound
 from aigcert.itembank import services
 from aigcert.itembank.data import VersionData
+from aigcert.itembank.demo import demo_bank_load
 from aigcert.itembank.models import Item, ItemVersion
 from aigcert.itembank.payloads import delivery_payload
 
@@ -35,7 +36,3 @@ def version_delivery_payload(version_id: int) -> dict[str, Any]:
     return delivery_payload(services.version_content(version))
 
 
-def demo_bank_load(*, author, reviewer) -> int:
-    from aigcert.itembank.demo import demo_bank_load as load
-
-    return load(author=author, reviewer=reviewer)

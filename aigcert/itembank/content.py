@@ -6,6 +6,7 @@ form, the xlsx importer (field → column) and the QTI importer report them wher
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -412,3 +413,59 @@ def _rubric_problems(c: ItemContent, add) -> None:
 
 def option_label(index: int) -> str:
     return OPTION_LETTERS[index] if index < len(OPTION_LETTERS) else str(index + 1)
+
+
+def key_letters(item: ItemContent) -> list[str]:
+    """The key as the letters candidates and spreadsheets use (imported options keep their own ids)."""
+    letters = {o.id: option_label(i) for i, o in enumerate(item.options)}
+    return [letters.get(k, k) for k in item.key]
+
+
+# -- the text forms that authors type (staff form, spreadsheet cells) ----------------------------------------
+
+def rubric_parse(value: str, problems: list[Problem]) -> list[Criterion]:
+    """One criterion per line: ``name = label:points[:description] | label:points …``."""
+    criteria = []
+    for line in value.splitlines():
+        if not line.strip():
+            continue
+        name, sep, levels_text = line.partition("=")
+        if not sep:
+            problems.append(Problem("rubric", _("Write each rubric line as “criterion = level:points | …”.")))
+            continue
+        levels = []
+        for level_text in levels_text.split("|"):
+            parts = [p.strip() for p in level_text.split(":", 2)]
+            points = parse_decimal(parts[1]) if len(parts) > 1 else None
+            if points is None:
+                problems.append(Problem("rubric", _("Rubric level “%(level)s” needs points, as in 优:8.")
+                                        % {"level": level_text.strip()}))
+                continue
+            levels.append(Level(parts[0], points, parts[2] if len(parts) > 2 else ""))
+        criteria.append(Criterion(name.strip(), levels))
+    return criteria
+
+
+def rubric_text(rubric: list[Criterion]) -> str:
+    return "\n".join(
+        f"{cr.name} = " + " | ".join(
+            f"{lv.label}:{_num(lv.points)}" + (f":{lv.description}" if lv.description else "") for lv in cr.levels)
+        for cr in rubric
+    )
+
+
+def tests_parse(value: str, problems: list[Problem]) -> list[TestCase]:
+    """Programming test cases written as a JSON list of {input, output, points}."""
+    if not value.strip():
+        return []
+    try:
+        return [TestCase(str(t["input"]), str(t["output"]), Decimal(str(t["points"]))) for t in json.loads(value)]
+    except (ValueError, TypeError, KeyError, ArithmeticError):
+        problems.append(Problem("tests", _('Test cases must be a JSON list such as '
+                                           '[{"input": "1 2\\n", "output": "3\\n", "points": 5}].')))
+        return []
+
+
+def tests_text(tests: list[TestCase], **dumps) -> str:
+    return json.dumps([{"input": t.input, "output": t.output, "points": _num(t.points)} for t in tests],
+                      ensure_ascii=False, **dumps)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from django import forms
@@ -12,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from aigcert.catalog import api as catalog_api
 from aigcert.itembank import content as c
 from aigcert.itembank import xlsx
-from aigcert.itembank.content import Answer, Blank, ItemContent, Option, TestCase
+from aigcert.itembank.content import Answer, Blank, ItemContent, Option
 from aigcert.itembank.models import Item
 from aigcert.itembank.sanitize import text_to_html
 
@@ -129,16 +128,14 @@ class ItemForm(forms.Form):
             "allowed_types": ", ".join(item.allowed_types), "max_size_mb": item.max_size_mb,
             "starter_code": item.starter_code, "time_limit_ms": item.time_limit_ms,
             "memory_limit_mb": item.memory_limit_mb, "reference_solution": item.reference_solution,
-            "tests": json.dumps([{"input": t.input, "output": t.output, "points": float(t.points)}
-                                 for t in item.tests], ensure_ascii=False, indent=1) if item.tests else "",
+            "tests": c.tests_text(item.tests, indent=1) if item.tests else "",
             "reference_prompt": item.reference_prompt, "qualities": "\n".join(item.qualities),
-            "rubric": xlsx.rubric_text(item.rubric),
+            "rubric": c.rubric_text(item.rubric),
         }
         for index, option in enumerate(item.options[:OPTION_COUNT]):
             initial[OPTION_FIELDS[index]] = xlsx.cell_text(option.html)
         if item.item_type in c.CHOICE_TYPES:
-            labels = {o.id: c.option_label(i) for i, o in enumerate(item.options)}
-            initial["key"] = [labels.get(k, k) for k in item.key]
+            initial["key"] = c.key_letters(item)
         if item.item_type == c.TRUE_FALSE and item.key:
             initial["truth"] = item.key[0]
         if item.item_type == c.FILL_IN:
@@ -186,28 +183,22 @@ class ItemForm(forms.Form):
             item.starter_code = d.get("starter_code", "")
             item.reference_solution = d.get("reference_solution", "")
             item.time_limit_ms, item.memory_limit_mb = d.get("time_limit_ms"), d.get("memory_limit_mb")
-            item.tests = self._tests(d.get("tests", ""))
+            item.tests = self._parsed(c.tests_parse, "tests", d.get("tests", ""))
         elif t == c.PROMPT_TASK:
             item.reference_prompt = d.get("reference_prompt", "")
             item.qualities = [q.strip() for q in d.get("qualities", "").splitlines() if q.strip()]
         if t in c.RUBRIC_TYPES:
-            problems: list = []
-            item.rubric = xlsx._rubric(d.get("rubric", ""), problems)
-            for problem in problems:
-                self.add_error("rubric", problem.message)
+            item.rubric = self._parsed(c.rubric_parse, "rubric", d.get("rubric", ""))
         if t in (c.PROGRAM, c.ESSAY, c.WORK_UPLOAD, c.PROMPT_TASK):
             item.points = None
         return item
 
-    def _tests(self, text: str) -> list[TestCase]:
-        if not text.strip():
-            return []
-        try:
-            return [TestCase(str(t["input"]), str(t["output"]), Decimal(str(t["points"]))) for t in json.loads(text)]
-        except (ValueError, TypeError, KeyError, ArithmeticError):
-            self.add_error("tests", _('Test cases must be a JSON list such as '
-                                      '[{"input": "1 2\\n", "output": "3\\n", "points": 5}].'))
-            return []
+    def _parsed(self, parse, field_name: str, text: str):
+        problems: list = []
+        value = parse(text, problems)
+        for problem in problems:
+            self.add_error(field_name, problem.message)
+        return value
 
     def add_problems(self, problems) -> None:
         for problem in problems:

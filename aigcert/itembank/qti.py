@@ -19,7 +19,7 @@ import json
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -464,20 +464,29 @@ def _apply_extension(item: ItemContent, ext: dict) -> None:
 
 # -- item body ↔ HTML ----------------------------------------------------------------------------------------
 
-def _serialize(element: Element, images: dict[str, bytes]) -> str:
-    """An element's HTML (QTI bodies are XHTML without namespaces once normalized)."""
+def _serialize(element: Element, images: dict[str, bytes],
+               special: Callable[[Element], str | None] | None = None) -> str:
+    """An element's HTML (QTI bodies are XHTML without namespaces once normalized).
+
+    Relative image sources become ``asset:<path>`` placeholders and are collected in ``images``; QTI elements
+    (inline feedback, rubric blocks, …) are not content. ``special`` may render chosen elements itself.
+    """
+    tail = escape(element.tail or "")
+    replaced = special(element) if special else None
+    if replaced is not None:
+        return replaced + tail
     tag = element.tag
     if tag.startswith("qti-"):
-        return escape(element.tail or "")  # inline feedback and the like are not content
+        return tail
     attrs = dict(element.attrib)
     if tag == "img" and attrs.get("src") and not re.match(r"^[a-z]+:", attrs["src"]):
         images.setdefault(attrs["src"], b"")
         attrs["src"] = "asset:" + attrs["src"]
     attr_text = "".join(f" {k}={quoteattr(v)}" for k, v in attrs.items())
     if tag in _VOID:
-        return f"<{tag}{attr_text}>" + escape(element.tail or "")
-    inner = escape(element.text or "") + "".join(_serialize(child, images) for child in element)
-    return f"<{tag}{attr_text}>{inner}</{tag}>" + escape(element.tail or "")
+        return f"<{tag}{attr_text}>" + tail
+    inner = escape(element.text or "") + "".join(_serialize(child, images, special) for child in element)
+    return f"<{tag}{attr_text}>{inner}</{tag}>" + tail
 
 
 def _inner_html(element: Element, images: dict[str, bytes] | None = None) -> str:
@@ -487,32 +496,19 @@ def _inner_html(element: Element, images: dict[str, bytes] | None = None) -> str
 
 def _stem_html(body: Element, interaction: Element | None, images: dict[str, bytes], *,
                keep_prompt: bool = False, blanks: list[Element] | None = None) -> str:
-    parts = [escape(body.text or "")] if (body.text or "").strip() else []
+    """The item body without its interaction: blanks become [[n]] markers, a choice's prompt a paragraph."""
     blank_numbers = {id(e): n for n, e in enumerate(blanks or [], start=1)}
 
-    def walk(element: Element) -> str:
+    def special(element: Element) -> str | None:
         if id(element) in blank_numbers:
-            return f"[[{blank_numbers[id(element)]}]]" + escape(element.tail or "")
+            return f"[[{blank_numbers[id(element)]}]]"
         if element is interaction:
             prompt = _child(element, "qti-prompt") if keep_prompt else None
-            text = f"<p>{_inner_html(prompt, images)}</p>" if prompt is not None else ""
-            return text + escape(element.tail or "")
-        if element.tag.startswith("qti-"):
-            return escape(element.tail or "")  # feedback, rubric blocks and the like are not part of the stem
-        attrs = "".join(f" {k}={quoteattr(v)}" for k, v in element.attrib.items())
-        if element.tag == "img":
-            src = element.get("src", "")
-            if src and not re.match(r"^[a-z]+:", src):
-                images.setdefault(src, b"")
-                attrs = "".join(f" {k}={quoteattr('asset:' + v if k == 'src' else v)}"
-                                for k, v in element.attrib.items())
-        if element.tag in _VOID:
-            return f"<{element.tag}{attrs}>" + escape(element.tail or "")
-        inner = escape(element.text or "") + "".join(walk(child) for child in element)
-        return f"<{element.tag}{attrs}>{inner}</{element.tag}>" + escape(element.tail or "")
+            return f"<p>{_inner_html(prompt, images)}</p>" if prompt is not None else ""
+        return None
 
-    parts.extend(walk(child) for child in body)
-    return "".join(parts)
+    lead = escape(body.text or "") if (body.text or "").strip() else ""
+    return lead + "".join(_serialize(child, images, special) for child in body)
 
 
 def image_sources_rewrite(html: str, urls: dict[str, str]) -> str:

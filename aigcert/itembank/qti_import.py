@@ -5,34 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aigcert.accounts import api as accounts_api
 from aigcert.catalog import api as catalog_api
-from aigcert.core.api import NotFound
 from aigcert.itembank import qti, services
 from aigcert.itembank.assets import ImageRejected, asset_store, asset_url_for
 from aigcert.itembank.importing import duplicates_find
 
 
-def import_actor(login: str, role: str):
-    """The account a command-line import is recorded under; nobody (the system) when no login is given."""
-    if not login:
-        return None
-    user = accounts_api.user_by_login(login)
-    if user is None or not accounts_api.user_has_any_role(user, [role, accounts_api.Role.STAFF]):
-        raise CommandError(f"{login}: no active account with the {role} role")
-    return user
-
-
 def qti_import(*, path: Path, program_code: str, actor, dry_run: bool = False,
                skip_unsupported: bool = False) -> dict[str, Any]:
-    try:
-        catalog_api.program_pk(program_code)
-    except NotFound:
-        raise CommandError(f"unknown program {program_code!r}") from None
+    catalog_api.program_pk(program_code)  # NotFound for an unknown program, before reading anything
     result = qti.qti_read(path)
     rejected = [{"where": r.identifier, "reason": r.reason} for r in result.rejected]
     standards_cache: dict[str, dict[str, int]] = {}

@@ -60,6 +60,14 @@ def can_edit(user, item: Item) -> bool:
     return item.head is not None and item.head.created_by_id == user.pk
 
 
+def can_submit(user, item: Item) -> bool:
+    return item.status in (Item.Status.DRAFT, Item.Status.RETURNED) and can_edit(user, item)
+
+
+def can_withdraw(user, item: Item) -> bool:
+    return item.status == Item.Status.SUBMITTED and item.head.created_by_id == user.pk
+
+
 def can_decide(user, item: Item) -> bool:
     return item.status == Item.Status.SUBMITTED and can_review(user) and not is_own_item(user, item)
 
@@ -198,7 +206,7 @@ def _transition(item: Item, actor, *, action: str, to: str, data: dict | None = 
 @transaction.atomic
 def item_submit(*, actor, item: Item) -> Item:
     item = _locked(item)
-    if item.status not in (Item.Status.DRAFT, Item.Status.RETURNED) or not can_edit(actor, item):
+    if not can_submit(actor, item):
         raise DomainError(_("Only the author of a draft or returned item can submit it."), code="forbidden")
     ItemVersion.objects.filter(pk=item.head_id).update(submitted_at=now())
     return _transition(item, actor, action="itembank.item.submit", to=Item.Status.SUBMITTED)
@@ -207,7 +215,7 @@ def item_submit(*, actor, item: Item) -> Item:
 @transaction.atomic
 def item_withdraw(*, actor, item: Item) -> Item:
     item = _locked(item)
-    if item.status != Item.Status.SUBMITTED or item.head.created_by_id != actor.pk:
+    if not can_withdraw(actor, item):
         raise DomainError(_("Only the author can withdraw an item that is waiting for review."), code="forbidden")
     return _transition(item, actor, action="itembank.item.withdraw", to=Item.Status.DRAFT)
 

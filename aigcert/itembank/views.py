@@ -39,10 +39,7 @@ PAGE_SIZE = 50
 
 
 def _item_or_404(code) -> Item:
-    try:
-        item = selectors.item_by_code(code)
-    except (ValueError, TypeError):
-        item = None
+    item = selectors.item_by_code(code)
     if item is None:
         raise Http404
     return item
@@ -174,8 +171,8 @@ def item_detail(request, code):
         "versions": selectors.item_versions(item), "comments": selectors.item_comments(item),
         "events": audit_events(target=item)[:50],
         "can_edit": services.can_edit(user, item),
-        "can_submit": item.status in (Item.Status.DRAFT, Item.Status.RETURNED) and services.can_edit(user, item),
-        "can_withdraw": item.status == Item.Status.SUBMITTED and item.head.created_by_id == user.pk,
+        "can_submit": services.can_submit(user, item),
+        "can_withdraw": services.can_withdraw(user, item),
         "can_decide": services.can_decide(user, item),
         "own_item": services.is_own_item(user, item),
         "can_retire": services.can_retire(user) and item.status != Item.Status.RETIRED,
@@ -276,10 +273,7 @@ def import_start(request):
 
 
 def _job_or_404(request, code) -> ImportJob:
-    try:
-        job = selectors.import_job_for(request.user, code)
-    except (ValueError, TypeError):
-        job = None
+    job = selectors.import_job_for(request.user, code)
     if job is None:
         raise Http404
     return job

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable
@@ -29,12 +28,9 @@ from aigcert.itembank import content as c
 from aigcert.itembank.content import (
     Answer,
     Blank,
-    Criterion,
     ItemContent,
-    Level,
     Option,
     Problem,
-    TestCase,
     parse_decimal,
 )
 from aigcert.itembank.sanitize import text_to_html
@@ -300,37 +296,6 @@ def _bool(value: str) -> bool | None:
     return None
 
 
-def _rubric(value: str, problems: list[Problem]) -> list[Criterion]:
-    """One criterion per line: ``name = label:points[:description] | label:points …``."""
-    criteria = []
-    for line in value.splitlines():
-        if not line.strip():
-            continue
-        name, sep, levels_text = line.partition("=")
-        if not sep:
-            problems.append(Problem("rubric", _("Write each rubric line as “criterion = level:points | …”.")))
-            continue
-        levels = []
-        for level_text in levels_text.split("|"):
-            parts = [p.strip() for p in level_text.split(":", 2)]
-            points = parse_decimal(parts[1]) if len(parts) > 1 else None
-            if points is None:
-                problems.append(Problem("rubric", _("Rubric level “%(level)s” needs points, as in 优:8.")
-                                        % {"level": level_text.strip()}))
-                continue
-            levels.append(Level(parts[0], points, parts[2] if len(parts) > 2 else ""))
-        criteria.append(Criterion(name.strip(), levels))
-    return criteria
-
-
-def rubric_text(rubric: list[Criterion]) -> str:
-    return "\n".join(
-        f"{cr.name} = " + " | ".join(
-            f"{lv.label}:{_num(lv.points)}" + (f":{lv.description}" if lv.description else "") for lv in cr.levels)
-        for cr in rubric
-    )
-
-
 def _num(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
@@ -404,12 +369,12 @@ def row_content(cells: dict[str, str], default_program: str) -> tuple[str, ItemC
         item.reference_solution = cells.get("reference_solution", "")
         item.time_limit_ms = _int(cells.get("time_limit_ms", ""), "time_limit_ms", problems)
         item.memory_limit_mb = _int(cells.get("memory_limit_mb", ""), "memory_limit_mb", problems)
-        item.tests = _tests(cells.get("tests", ""), problems)
+        item.tests = c.tests_parse(cells.get("tests", ""), problems)
     elif item_type == c.PROMPT_TASK:
         item.reference_prompt = cells.get("reference_prompt", "")
         item.qualities = [q.strip() for q in cells.get("qualities", "").splitlines() if q.strip()]
     if item_type in c.RUBRIC_TYPES:
-        item.rubric = _rubric(cells.get("rubric", ""), problems)
+        item.rubric = c.rubric_parse(cells.get("rubric", ""), problems)
     if item_type in c.CHOICE_TYPES | {c.TRUE_FALSE} and not points_cell:
         problems.append(Problem("points", _("Points are required.")))
     if problems:
@@ -421,18 +386,6 @@ def row_content(cells: dict[str, str], default_program: str) -> tuple[str, ItemC
                                     % {"given": _num(item.points), "derived": _num(derived)}))
         item.points = derived
     return program, item, problems + c.content_problems(item)
-
-
-def _tests(value: str, problems: list[Problem]) -> list[TestCase]:
-    if not value.strip():
-        return []
-    try:
-        data = json.loads(value)
-        return [TestCase(str(t["input"]), str(t["output"]), Decimal(str(t["points"]))) for t in data]
-    except (ValueError, TypeError, KeyError, ArithmeticError):
-        problems.append(Problem("tests", _('Test cases must be a JSON list such as '
-                                           '[{"input": "1 2\\n", "output": "3\\n", "points": 5}].')))
-        return []
 
 
 # -- writing -----------------------------------------------------------------------------------------------
@@ -463,8 +416,7 @@ def content_cells(program: str, item: ItemContent, item_id: str = "") -> dict[st
     if item.item_type in c.CHOICE_TYPES:
         for index, option in enumerate(item.options[:MAX_OPTIONS]):
             cells[OPTION_KEYS[index]] = cell_text(option.html)
-        letters = {o.id: c.option_label(i) for i, o in enumerate(item.options)}
-        cells["key"] = "".join(letters.get(k, k) for k in item.key)
+        cells["key"] = "".join(c.key_letters(item))
         if item.scoring == c.PARTIAL:
             cells["scoring"] = "partial"
             cells["partial_credit"] = _num(item.partial_credit)
@@ -482,13 +434,12 @@ def content_cells(program: str, item: ItemContent, item_id: str = "") -> dict[st
     elif item.item_type == c.PROGRAM:
         cells.update(starter_code=item.starter_code, reference_solution=item.reference_solution,
                      time_limit_ms=item.time_limit_ms, memory_limit_mb=item.memory_limit_mb,
-                     tests=json.dumps([{"input": t.input, "output": t.output, "points": _num(t.points)}
-                                       for t in item.tests], ensure_ascii=False))
+                     tests=c.tests_text(item.tests))
     elif item.item_type == c.PROMPT_TASK:
         cells["reference_prompt"] = item.reference_prompt
         cells["qualities"] = "\n".join(item.qualities)
     if item.item_type in c.RUBRIC_TYPES:
-        cells["rubric"] = rubric_text(item.rubric)
+        cells["rubric"] = c.rubric_text(item.rubric)
     return cells
 
 

@@ -2,10 +2,11 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
+from aigcert.accounts import api as accounts_api
 from aigcert.accounts.api import Role
-from aigcert.core.api import DomainError
+from aigcert.catalog import api as catalog_api
+from aigcert.core.api import NotFound
 from aigcert.itembank import importing, qti_import
 
 
@@ -26,17 +27,31 @@ class Command(BaseCommand):
                as_user: str, **options):
         if not path.exists():
             raise CommandError(f"{path}: no such file or folder")
-        actor = qti_import.import_actor(as_user, Role.ITEM_AUTHOR)
+        actor = self._actor(as_user)
         if path.is_file() and path.suffix.lower() == ".xlsx":
             summary = self._xlsx(path, program, dry_run, actor)
         else:
             if not program:
                 raise CommandError("QTI items name no program: pass --program CODE")
+            try:
+                catalog_api.program_pk(program)
+            except NotFound:
+                raise CommandError(f"unknown program {program!r}") from None
             summary = qti_import.qti_import(path=path, program_code=program, actor=actor, dry_run=dry_run,
                                             skip_unsupported=skip_unsupported)
         self._print(summary, json)
         if summary["rejected"]:
             raise SystemExit(1)
+
+    @staticmethod
+    def _actor(login: str):
+        """The account the import is recorded under; nobody (the system) when no login is given."""
+        if not login:
+            return None
+        user = accounts_api.user_by_login(login)
+        if user is None or not accounts_api.user_has_any_role(user, [Role.ITEM_AUTHOR, Role.STAFF]):
+            raise CommandError(f"{login}: no active account with the {Role.ITEM_AUTHOR} role")
+        return user
 
     def _xlsx(self, path: Path, program: str, dry_run: bool, actor) -> dict:
         check = importing.xlsx_check(path, default_program=program)
@@ -46,11 +61,7 @@ class Command(BaseCommand):
                                  "reason": p.message} for p in check.problems],
                    "duplicates": check.duplicates}
         if check.ok and not dry_run:
-            try:
-                with transaction.atomic():
-                    summary["imported"] = importing.check_write(actor=actor, check=check, source=path.name)
-            except DomainError as exc:
-                raise CommandError(str(exc.message)) from exc
+            summary["imported"] = importing.check_write(actor=actor, check=check, source=path.name)
         return summary
 
     def _print(self, summary: dict, as_json: bool) -> None:
