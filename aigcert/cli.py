@@ -69,6 +69,7 @@ def run(args: list[str]) -> int:
     processes = [subprocess.Popen(web_cmd)]
     if not options.no_worker:
         processes.append(subprocess.Popen([python, "-m", "aigcert", "worker"]))
+        processes.append(subprocess.Popen([python, "-m", "aigcert", "tick", "--every", "60"]))
 
     def stop(*_args):
         for process in processes:

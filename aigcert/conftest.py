@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from aigcert.accounts.roles import Role
-from aigcert.accounts.tests.factories import PASSWORD, UserFactory
+from aigcert.accounts.tests.factories import PASSWORD, ProfileFactory, UserFactory
 
 SHIPPED_CATALOG = Path(django_settings.CATALOG_FILE)
 
@@ -76,6 +76,14 @@ def make_user(db):
     """Any number of users with the given roles: make_user(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)."""
     def make(*roles):
         return UserFactory(roles=list(roles))
+    return make
+
+
+@pytest.fixture
+def make_profile(db):
+    """A real-name profile: make_profile(user, legal_name="张三", id_number="11010519491231002X")."""
+    def make(user, **fields):
+        return ProfileFactory(user=user, **fields)
     return make
 
 

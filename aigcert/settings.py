@@ -108,8 +108,12 @@ INSTALLED_APPS = [
     # Bounded contexts, lowest layer first (ARCHITECTURE.md).
     "aigcert.core",
     "aigcert.accounts",
+    "aigcert.orgs",
     "aigcert.catalog",
+    "aigcert.billing",
     "aigcert.itembank",
+    "aigcert.exams",
+    "aigcert.enrolment",
     # Composition layer: pages that gather several contexts.
     "aigcert.portal",
 ]
@@ -255,4 +259,39 @@ ITEMBANK_IMPORT_LIMITS = {
     "max_bytes": int(os.environ.get("ITEMBANK_IMPORT_MAX_MB", "20")) << 20,
     "max_unpacked_bytes": int(os.environ.get("ITEMBANK_IMPORT_MAX_UNPACKED_MB", "300")) << 20,
     "max_rows": int(os.environ.get("ITEMBANK_IMPORT_MAX_ROWS", "20000")),
+}
+
+# Registration, payments and sessions (issue #4). Bank details are what the candidate sees for a transfer.
+PAYMENT_WINDOW_HOURS = int(os.environ.get("PAYMENT_WINDOW_HOURS", "72"))
+VOUCHER_VALID_DAYS = int(os.environ.get("VOUCHER_VALID_DAYS", "365"))
+SESSION_REMINDER_DAYS = int(os.environ.get("SESSION_REMINDER_DAYS", "3"))
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+BANK_TRANSFER = {
+    "account_name": os.environ.get("BANK_ACCOUNT_NAME", "aigcert 演示收款账户（请勿汇款）"),
+    "bank_name": os.environ.get("BANK_NAME", "演示银行 北京分行"),
+    "account_number": os.environ.get("BANK_ACCOUNT_NUMBER", "6222 0000 0000 0000 000"),
+}
+
+
+def _read_key(variable: str) -> str:
+    path = os.environ.get(variable, "")
+    return Path(path).read_text() if path else ""
+
+
+# Online gateways are off unless configured; keys are PEM files so they never sit in the environment itself.
+ALIPAY = {
+    "app_id": os.environ.get("ALIPAY_APP_ID", ""),
+    "private_key_pem": _read_key("ALIPAY_PRIVATE_KEY_FILE"),
+    "alipay_public_key_pem": _read_key("ALIPAY_PUBLIC_KEY_FILE"),
+    "gateway_url": os.environ.get("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do"),
+}
+WECHAT_PAY = {
+    "mchid": os.environ.get("WECHAT_PAY_MCHID", ""),
+    "appid": os.environ.get("WECHAT_PAY_APPID", ""),
+    "merchant_serial_no": os.environ.get("WECHAT_PAY_SERIAL_NO", ""),
+    "merchant_private_key_pem": _read_key("WECHAT_PAY_PRIVATE_KEY_FILE"),
+    "platform_public_key_pem": _read_key("WECHAT_PAY_PLATFORM_PUBLIC_KEY_FILE"),
+    "platform_serial_no": os.environ.get("WECHAT_PAY_PLATFORM_SERIAL_NO", ""),
+    "api_v3_key": os.environ.get("WECHAT_PAY_API_V3_KEY", ""),
+    "api_base": os.environ.get("WECHAT_PAY_API_BASE", "https://api.mch.weixin.qq.com"),
 }

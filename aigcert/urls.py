@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("aigcert.portal.urls")),
     path("programs/", include("aigcert.catalog.urls")),
     path("", include("aigcert.itembank.urls")),
+    path("", include("aigcert.billing.urls")),
+    path("", include("aigcert.enrolment.urls")),
     path("accounts/", include("aigcert.accounts.urls")),
     path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),

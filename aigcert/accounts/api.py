@@ -14,16 +14,25 @@ from aigcert.accounts.demo import demo_accounts_ensure, demo_logins, demo_user
 from aigcert.accounts.roles import STAFF_SIDE_ROLES, Role
 
 __all__ = [
+    "ID_TYPE_RESIDENT",
     "STAFF_SIDE_ROLES",
     "DemoLogin",
     "ProfileSummary",
     "Role",
+    "candidate_ensure_for_import",
     "demo_accounts_ensure",
     "demo_logins",
     "demo_user",
+    "id_number_is_valid",
+    "legal_name_of",
+    "mask_phone",
+    "normalize_email",
+    "normalize_phone",
+    "profile_legal_name_and_id",
     "profile_summary",
     "roles_required",
     "user_by_login",
+    "user_by_phone",
     "user_has_any_role",
     "user_role_labels",
 ]
@@ -47,6 +56,36 @@ def profile_summary(user) -> ProfileSummary | None:
         id_number_masked=rules.mask_id_number(profile.id_number),
         has_mailing_address=profile.has_mailing_address,
     )
+
+
+def legal_name_of(user) -> str:
+    profile = selectors.profile_of(user)
+    return (profile.legal_name if profile else "") or user.get_full_name()
+
+
+def user_by_phone(phone: str):
+    return selectors.user_by_phone(phone)
+
+
+def profile_legal_name_and_id(user) -> tuple[str, str] | None:
+    """(legal name, full ID number) for matching a partner's spreadsheet row against an existing account."""
+    profile = selectors.profile_of(user)
+    return (profile.legal_name, profile.id_number) if profile else None
+
+
+normalize_phone = rules.normalize_phone
+normalize_email = rules.normalize_email
+id_number_is_valid = rules.id_number_is_valid
+mask_phone = rules.mask_phone
+ID_TYPE_RESIDENT = rules.ID_TYPE_RESIDENT
+
+
+def candidate_ensure_for_import(*, phone: str, legal_name: str, id_number: str, email: str | None, actor,
+                                language: str):
+    from aigcert.accounts.services import candidate_ensure_for_import as ensure
+
+    return ensure(phone=phone, legal_name=legal_name, id_number=id_number, email=email, actor=actor,
+                  language=language)
 
 
 def roles_required(*roles: str) -> Callable:

@@ -21,6 +21,7 @@ DEMO_ACCOUNTS = [
     (Role.MARKER, None, "marker@demo.aigcert.example", "阅卷员"),
     (Role.CHIEF_MARKER, None, "chief-marker@demo.aigcert.example", "仲裁阅卷员"),
     (Role.CERT_OFFICE, None, "cert-office@demo.aigcert.example", "证书管理员"),
+    (Role.FINANCE, None, "finance@demo.aigcert.example", "财务"),
     (Role.EMPLOYER, None, "employer@demo.aigcert.example", "用人单位"),
     (Role.STAFF, None, "staff@demo.aigcert.example", "平台管理员"),
 ]

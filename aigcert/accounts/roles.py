@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     MARKER = "marker", _("Marker")
     CHIEF_MARKER = "chief_marker", _("Chief marker")
     CERT_OFFICE = "cert_office", _("Certificate office")
+    FINANCE = "finance", _("Finance")
     EMPLOYER = "employer", _("Employer")
     STAFF = "staff", _("Platform staff")
 
@@ -26,6 +27,7 @@ STAFF_SIDE_ROLES = frozenset(
         Role.MARKER,
         Role.CHIEF_MARKER,
         Role.CERT_OFFICE,
+        Role.FINANCE,
         Role.STAFF,
     }
 )

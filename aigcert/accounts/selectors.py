@@ -34,3 +34,7 @@ def user_by_login(login: str) -> User | None:
         return None
     kind, value = found
     return User.objects.filter(**{kind: value}, is_active=True).first()
+
+
+def user_by_phone(phone: str) -> User | None:
+    return User.objects.filter(phone=phone).first()

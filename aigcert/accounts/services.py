@@ -100,3 +100,19 @@ def profile_update(*, user: User, actor: User, changes: dict) -> Profile:
             profile.save()
             audit_record(actor=actor, action="profile.update", target=profile, data={"changed": changed})
     return profile
+
+
+def candidate_ensure_for_import(*, phone: str, legal_name: str, id_number: str, email: str | None, actor,
+                                language: str) -> tuple[User, bool]:
+    """A partner's candidate: the existing account with this phone, or a new one without a usable password
+    (the person sets it through the reset link they are sent). The caller has validated every field."""
+    user = User.objects.filter(phone=phone).first()
+    if user is not None:
+        return user, False
+    user = User(phone=phone, email=email or None, display_name=legal_name, language=language)
+    user.set_unusable_password()
+    user.save()
+    RoleGrant.objects.create(user=user, role=Role.CANDIDATE)
+    Profile.objects.create(user=user, legal_name=legal_name, id_number=id_number)
+    audit_record(actor=actor, action="user.create_by_partner", target=user, data={"via": "import"})
+    return user, True

@@ -12,10 +12,12 @@ __all__ = [
     "ProgramData",
     "StandardItemData",
     "eligibility_check",
+    "format_fen",
     "program_choices",
     "program_get",
     "program_list_open",
     "program_pk",
+    "sitting_labels",
     "standard_items",
 ]
 
@@ -43,10 +45,16 @@ def _program_data(program: Program) -> ProgramData:
             duration_minutes=policy.duration_minutes, total_score=policy.total_score, pass_mark=policy.pass_mark,
             item_types=tuple(policy.item_types), frequency=policy.frequency,
             results_delay_days=policy.results_delay_days,
+            seats_per_sitting=policy.seats_per_sitting,
+            booking_closes_days_before=policy.booking_closes_days_before,
+            ticket_days_before=policy.ticket_days_before,
             sittings=tuple(SittingData(code=s.code, label=s.label, start=s.start_time.strftime("%H:%M"))
                            for s in policy.sittings.all()),
         ) if policy else None,
     )
+
+
+format_fen = rules.format_fen
 
 
 def program_get(code: str) -> ProgramData:
@@ -75,6 +83,11 @@ def eligibility_check(program_code: str, *, held_certificates: set[str] | frozen
         for p in prerequisites
     ]
     return rules.eligibility_check(options, held_certificates=frozenset(held_certificates), work_years=work_years)
+
+
+def sitting_labels(program_code: str) -> dict[str, tuple[str, str]]:
+    """{sitting code: (Chinese label, English label)} of the program's exam policy, for sessions to copy."""
+    return {s.code: (s.label_zh, s.label_en) for s in selectors.sittings(program_code)}
 
 
 def program_pk(code: str) -> int:

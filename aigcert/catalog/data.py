@@ -31,6 +31,9 @@ class ExamPolicyData:
     frequency: str
     results_delay_days: int
     sittings: tuple[SittingData, ...]
+    seats_per_sitting: int
+    booking_closes_days_before: int
+    ticket_days_before: int
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,9 @@ class ExamPolicy(TimestampedModel):
     item_types = models.JSONField(_("allowed item types"), default=list)
     frequency = models.CharField(_("frequency"), max_length=20, default="monthly")
     results_delay_days = models.PositiveSmallIntegerField(_("results visible after (days)"))
+    seats_per_sitting = models.PositiveIntegerField(_("seats per sitting"), default=200)
+    booking_closes_days_before = models.PositiveSmallIntegerField(_("booking closes (days before)"), default=3)
+    ticket_days_before = models.PositiveSmallIntegerField(_("admission ticket available (days before)"), default=7)
     assumed_fields = models.JSONField(_("fields that are platform defaults"), default=list, blank=True)
 
     class Meta:

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 def format_fen(fen: int) -> str:
     """Render an amount of fen as yuan: 79800 → "798", 19950 → "199.50", 1234567 → "12,345.67"."""
-    yuan, cents = divmod(int(fen), 100)
-    text = f"{yuan:,}"
+    sign = "-" if int(fen) < 0 else ""
+    yuan, cents = divmod(abs(int(fen)), 100)
+    text = f"{sign}{yuan:,}"
     return text if cents == 0 else f"{text}.{cents:02d}"
 
 

@@ -15,7 +15,7 @@ ITEM_TYPES = tuple(ItemType.values)
 MAX_FEN = 2_000_000_000
 MAX_ORDER = 1_000_000
 EXAM_FIELDS = ("duration_minutes", "total_score", "pass_mark", "item_types", "frequency", "sittings",
-               "results_delay_days")
+               "results_delay_days", "seats_per_sitting", "booking_closes_days_before", "ticket_days_before")
 
 
 class Strict(BaseModel):
@@ -115,6 +115,9 @@ class Exam(Strict):
     frequency: Literal["monthly", "weekly", "on_demand"] = "monthly"
     sittings: list[SittingSpec] = Field(min_length=1)
     results_delay_days: int = Field(ge=0, le=365)
+    seats_per_sitting: int = Field(ge=1, le=100_000)
+    booking_closes_days_before: int = Field(ge=0, le=60)
+    ticket_days_before: int = Field(ge=0, le=60)
     assumed: list[Literal[EXAM_FIELDS]] = []  # type: ignore[valid-type]
 
     @model_validator(mode="after")

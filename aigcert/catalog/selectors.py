@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from aigcert.catalog.models import Chapter, Direction, Prerequisite, Program, Series, StandardArea, StandardItem
+from aigcert.catalog.models import (
+    Chapter,
+    Direction,
+    Prerequisite,
+    Program,
+    Series,
+    Sitting,
+    StandardArea,
+    StandardItem,
+)
 
 
 def _programs() -> QuerySet[Program]:
@@ -63,3 +72,7 @@ def program_pk(code: str) -> int | None:
 def standard_items(code: str) -> list[StandardItem]:
     return list(StandardItem.objects.filter(program__code=code).select_related("area")
                 .order_by("area__order", "order"))
+
+
+def sittings(program_code: str) -> list[Sitting]:
+    return list(Sitting.objects.filter(policy__program__code=program_code))

@@ -192,6 +192,9 @@ def _program_upsert(report: CatalogLoadReport, spec: ProgramSpec, series: Series
             "duration_minutes": exam.duration_minutes, "total_score": exam.total_score,
             "pass_mark": exam.pass_mark, "item_types": list(exam.item_types), "frequency": exam.frequency,
             "results_delay_days": exam.results_delay_days, "assumed_fields": list(exam.assumed),
+            "seats_per_sitting": exam.seats_per_sitting,
+            "booking_closes_days_before": exam.booking_closes_days_before,
+            "ticket_days_before": exam.ticket_days_before,
         })
         for order, sitting in enumerate(exam.sittings):
             _upsert(report, Sitting, {"policy": policy, "code": sitting.code}, {

@@ -14,6 +14,9 @@ EXAM_FIELD_LABELS = {
     "frequency": _("session frequency"),
     "sittings": _("sitting start times"),
     "results_delay_days": _("results date"),
+    "seats_per_sitting": _("seats per sitting"),
+    "booking_closes_days_before": _("booking deadline"),
+    "ticket_days_before": _("admission ticket date"),
 }
 SESSION_PATTERNS = {
     "monthly": _("Monthly: %(sittings)s"),

@@ -6,6 +6,8 @@ from aigcert.core.data import AuditEventData
 from aigcert.core.errors import DomainError, NotFound
 from aigcert.core.i18n import Translated, join_list
 from aigcert.core.models import BaseModel, TimestampedModel
+from aigcert.core.notify import inbox, inbox_mark_read, inbox_unread_count, notify
+from aigcert.core.outbox import outbox_publish, outbox_retry, outbox_subscribe
 
 __all__ = [
     "AuditEventData",
@@ -16,7 +18,14 @@ __all__ = [
     "Translated",
     "audit_events",
     "audit_record",
+    "inbox",
+    "inbox_mark_read",
+    "inbox_unread_count",
     "join_list",
+    "notify",
     "now",
+    "outbox_publish",
+    "outbox_retry",
+    "outbox_subscribe",
     "today",
 ]

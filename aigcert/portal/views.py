@@ -5,7 +5,9 @@ from django.shortcuts import render
 
 from aigcert.accounts import api as accounts_api
 from aigcert.catalog import api as catalog_api
-from aigcert.core.api import join_list
+from aigcert.core.api import inbox_unread_count, join_list
+from aigcert.enrolment import api as enrolment_api
+from aigcert.orgs import api as orgs_api
 
 
 def home(request):
@@ -16,7 +18,12 @@ def home(request):
 @login_required
 def center(request):
     """The personal center (个人中心). Later issues fill its sections through their own api.py."""
+    enrolments = enrolment_api.enrolments_of(request.user)
     context = {
+        "enrolments": enrolments,
+        "has_booking": any(e.booking for e in enrolments),
+        "unread": inbox_unread_count(request.user.pk),
+        "orgs": orgs_api.orgs_of_admin(request.user),
         "profile": accounts_api.profile_summary(request.user),
         "roles": join_list(accounts_api.user_role_labels(request.user)),
         "is_staff_side": accounts_api.user_has_any_role(request.user, accounts_api.STAFF_SIDE_ROLES),

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from aigcert.accounts import api as accounts_api
+from aigcert.enrolment import api as enrolment_api
 from aigcert.itembank import api as itembank_api
 
 
@@ -26,6 +27,10 @@ class Command(BaseCommand):
         added = itembank_api.demo_bank_load(author=accounts_api.demo_user(accounts_api.Role.ITEM_AUTHOR),
                                             reviewer=accounts_api.demo_user(accounts_api.Role.ITEM_REVIEWER))
         self.stdout.write(f"Item bank: {added} demo items added and approved.")
+        org_name, sessions = enrolment_api.demo_registration_load(
+            org_admin=accounts_api.demo_user(accounts_api.Role.ORG_ADMIN),
+            exam_admin=accounts_api.demo_user(accounts_api.Role.EXAM_ADMIN))
+        self.stdout.write(f"Partner organization: {org_name}; {sessions} exam sessions added.")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {logins[0].password})"))
         for login in logins:
             self.stdout.write(f"  {login.role_label:<28} {login.login}")

@@ -1,0 +1,64 @@
+"""Upward events between apps without upward imports.
+
+A lower app (billing) publishes "order paid" inside its own transaction; the apps above it subscribe in
+their AppConfig.ready. Listeners run at once, in a savepoint of the publisher's transaction, so in the
+normal case the payment and everything it unlocks commit together. If a listener fails, only its savepoint
+rolls back: the publisher's change still commits, the event stays undelivered with the error, and
+`outbox_retry` (run by `aigcert tick`) delivers it later. Listeners must therefore be idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import F
+
+from aigcert.core.clock import now
+from aigcert.core.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+Listener = Callable[[dict], None]
+_listeners: dict[str, list[Listener]] = defaultdict(list)
+
+
+def outbox_subscribe(topic: str, listener: Listener) -> None:
+    if listener not in _listeners[topic]:
+        _listeners[topic].append(listener)
+
+
+def outbox_publish(*, topic: str, payload: dict) -> OutboxEvent:
+    """Record the event in the caller's transaction and deliver it to the listeners right away."""
+    event = OutboxEvent.objects.create(topic=topic, payload=payload)
+    _deliver(event)
+    return event
+
+
+def _deliver(event: OutboxEvent) -> bool:
+    try:
+        with transaction.atomic():
+            for listener in _listeners.get(event.topic, ()):
+                listener(event.payload)
+    except Exception as exc:
+        logger.exception("outbox listener failed for %s #%s", event.topic, event.pk)
+        OutboxEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
+        return False
+    OutboxEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1, delivered_at=now(), last_error="")
+    return True
+
+
+def outbox_retry(*, limit: int = 200) -> int:
+    """Deliver events whose listeners failed before; returns how many are now delivered."""
+    delivered = 0
+    pending = list(OutboxEvent.objects.filter(delivered_at__isnull=True).values_list("pk", flat=True)[:limit])
+    for pk in pending:
+        with transaction.atomic():
+            # skip_locked: two workers never run the same event's listeners at once.
+            event = (OutboxEvent.objects.select_for_update(skip_locked=True)
+                     .filter(pk=pk, delivered_at__isnull=True).first())
+            if event is not None and _deliver(event):
+                delivered += 1
+    return delivered

@@ -1,0 +1,76 @@
+"""One way to start every PDF the platform makes (admission tickets, certificates): fpdf2 with the shipped CJK font.
+
+Servers and CI images differ in which fonts they have, so the font is part of the package (core/fonts/, built by
+tools/make_cjk_font.py) and nothing here looks at system fonts. fpdf2 embeds only the glyphs a document uses and
+writes a ToUnicode map, so a ticket is a few tens of kilobytes and its text can be searched and copied.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import get_language, to_locale
+from fpdf import FPDF
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_FAMILY = "NotoSansSC"
+REGULAR_FONT = FONT_DIR / "NotoSansSC-aigcert-Regular.ttf"
+BOLD_FONT = FONT_DIR / "NotoSansSC-aigcert-Bold.ttf"
+# The Bold cut is left out when it would make the package too heavy (see fonts/README.txt).
+HAS_BOLD = BOLD_FONT.is_file()
+
+# fpdf2 subsets the font with fontTools for every document, and fontTools logs each glyph list at INFO: hundreds
+# of lines per PDF under the project's root INFO level.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
+
+DEFAULT_FONT_SIZE = 11
+MARGIN_MM = 18
+# Room under the last line of body text for a footer drawn in the bottom margin.
+BOTTOM_MARGIN_MM = 22
+
+
+def _pdf_language() -> str:
+    # BCP 47 spelling for the PDF's /Lang ("zh-Hans", "en") so screen readers pick the right voice.
+    return to_locale(get_language() or settings.LANGUAGE_CODE).replace("_", "-")
+
+
+class CjkFPDF(FPDF):
+    """An FPDF whose footer is a plain attribute, so a document needs no subclass of its own.
+
+    Set `page_footer` to a function drawing into the bottom margin: fpdf2 calls it as each page is finished,
+    restores font and colours afterwards, and does not break pages inside it. `{nb}` in its text becomes the
+    page count.
+    """
+
+    page_footer: Callable[[FPDF], None] | None = None
+
+    def footer(self) -> None:
+        if self.page_footer is not None:
+            self.page_footer(self)
+
+
+def cjk_pdf(*, orientation: str = "P", title: str = "") -> CjkFPDF:
+    """An empty A4 document (no page yet) with the shipped font registered and selected.
+
+    Call `add_page()` before drawing. Style "B" exists only when HAS_BOLD (italic never does): without it, fpdf2
+    raises on bold text, and tables must be built with `first_row_as_headings=False` or a `headings_style`
+    without emphasis. Registering the regular file as a stand-in bold would parse the 7 MB font twice and
+    embed an unused copy in every document.
+    """
+    pdf = CjkFPDF(orientation=orientation, unit="mm", format="A4")
+    pdf.add_font(FONT_FAMILY, "", REGULAR_FONT)
+    if HAS_BOLD:
+        pdf.add_font(FONT_FAMILY, "B", BOLD_FONT)
+    # Chinese needs no shaping (no ligatures, no contextual forms); turning it on would require uharfbuzz.
+    pdf.set_text_shaping(False)
+    pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
+    pdf.set_auto_page_break(auto=True, margin=BOTTOM_MARGIN_MM)
+    pdf.set_font(FONT_FAMILY, size=DEFAULT_FONT_SIZE)
+    pdf.set_creator("aigcert")
+    if title:
+        pdf.set_title(title)
+    pdf.set_lang(_pdf_language())
+    return pdf

@@ -1,0 +1,72 @@
+"""What other apps may ask or tell enrolment. Scoring reports results here; credentials asks who may be
+certified; learning and delivery ask whether a program is unlocked."""
+
+from __future__ import annotations
+
+from aigcert.core.api import NotFound
+from aigcert.enrolment import rules, selectors, services
+from aigcert.enrolment.data import BookingData, EnrolmentData
+from aigcert.enrolment.models import Enrolment
+
+__all__ = [
+    "BookingData",
+    "EnrolmentData",
+    "booking_reminders_send",
+    "demo_registration_load",
+    "enrolment_can_be_certified",
+    "enrolment_get",
+    "enrolment_mark_certified",
+    "enrolment_mark_sat",
+    "enrolment_record_result",
+    "enrolments_of",
+    "program_unlocked",
+]
+
+enrolments_of = selectors.enrolments_of
+booking_reminders_send = services.booking_reminders_send
+
+
+def demo_registration_load(*, org_admin, exam_admin) -> tuple[str, int]:
+    from aigcert.enrolment.demo import demo_registration_load as load
+
+    return load(org_admin=org_admin, exam_admin=exam_admin)
+
+
+def _by_code(code: str) -> Enrolment:
+    enrolment = Enrolment.objects.filter(code=code).first()
+    if enrolment is None:
+        raise NotFound()
+    return enrolment
+
+
+def enrolment_get(code: str) -> EnrolmentData:
+    return selectors.enrolment_views([_by_code(code)])[0]
+
+
+def enrolment_mark_sat(*, enrolment_code: str, actor=None) -> EnrolmentData:
+    services.enrolment_mark_sat(enrolment=_by_code(enrolment_code), actor=actor)
+    return enrolment_get(enrolment_code)
+
+
+def enrolment_record_result(*, enrolment_code: str, passed: bool, score: int | None = None,
+                            actor=None) -> EnrolmentData:
+    """The entry point scoring uses once a sitting's result is final: pass → balance order; fail → retake."""
+    services.enrolment_record_result(enrolment=_by_code(enrolment_code), passed=passed, score=score, actor=actor)
+    return enrolment_get(enrolment_code)
+
+
+def enrolment_can_be_certified(enrolment_code: str) -> bool:
+    return _by_code(enrolment_code).state == rules.BALANCE_PAID
+
+
+def enrolment_mark_certified(*, enrolment_code: str, actor=None) -> EnrolmentData:
+    services.enrolment_mark_certified(enrolment=_by_code(enrolment_code), actor=actor)
+    return enrolment_get(enrolment_code)
+
+
+def program_unlocked(user, program_code: str) -> bool:
+    """Whether the deposit is paid: courses and mock exams are open to this candidate."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Enrolment.objects.filter(candidate=user, program_code=program_code,
+                                    state__in=rules.UNLOCKED_STATES).exists()

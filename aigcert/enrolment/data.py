@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from aigcert.billing.data import OrderData
+from aigcert.exams.data import SessionData
+
+
+@dataclass(frozen=True)
+class BookingData:
+    code: str
+    ticket_number: str
+    status: str
+    status_label: str
+    kind: str
+    session: SessionData
+    ticket_from: date  # the admission ticket can be downloaded from this day
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status == "confirmed"
+
+
+@dataclass(frozen=True)
+class EnrolmentData:
+    code: str
+    program_code: str
+    program_name: str
+    state: str
+    state_label: str
+    next_step: str
+    org_pk: int | None
+    retakes_used: int
+    next_retake_fee_fen: int
+    result_score: int | None
+    candidate_id: int
+    booking: BookingData | None
+    pending_order: OrderData | None
+    orders: tuple[OrderData, ...]

@@ -1,0 +1,48 @@
+"""Demo registration data for `aigcert demo`: a partner organization with its own prices, and the coming
+months' sessions of every open program. Safe to run again."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from aigcert.catalog import api as catalog
+from aigcert.core.api import DomainError, today
+from aigcert.exams import api as exams
+from aigcert.orgs import api as orgs
+
+DEMO_ORG = {"slug": "demo-partner", "name": "星火AIGC培训中心（演示机构）"}
+# The demo partner's own price list (fen): a little under the official deposit, to show the difference.
+DEMO_PRICES = {"aigc-general": (45000, 30000, 15000)}
+
+
+def _exam_days(months_ahead: int = 2) -> list[date]:
+    start = today()
+    days = []
+    year, month = start.year, start.month
+    for _ in range(months_ahead + 1):
+        day = exams.default_exam_day(year, month)
+        if day > start:
+            days.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return days
+
+
+@transaction.atomic
+def demo_registration_load(*, org_admin, exam_admin) -> tuple[str, int]:
+    org = orgs.org_ensure(slug=DEMO_ORG["slug"], name=DEMO_ORG["name"], actor=exam_admin)
+    orgs.org_admin_add(org_pk=org.pk, user=org_admin, actor=exam_admin)
+    for program_code, (deposit, balance, retake) in DEMO_PRICES.items():
+        if orgs.org_price(org.pk, program_code) is None:
+            orgs.org_price_set(org_pk=org.pk, program_code=program_code, deposit_fen=deposit, balance_fen=balance,
+                               retake_fee_fen=retake, actor=org_admin)
+    created = 0
+    for program in catalog.program_list_open():
+        if program.exam is None:
+            continue
+        try:
+            created += len(exams.sessions_generate(program_code=program.code, days=_exam_days(), actor=exam_admin))
+        except DomainError:
+            continue
+    return org.name, created

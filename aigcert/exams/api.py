@@ -1,0 +1,111 @@
+"""What other apps may ask the session calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from aigcert.core.api import NotFound, now, today
+from aigcert.exams import rules, services
+from aigcert.exams.data import SessionData, TicketData
+from aigcert.exams.models import Session
+
+__all__ = [
+    "SessionData",
+    "TicketData",
+    "default_exam_day",
+    "session_cancel",
+    "session_get",
+    "session_in_horizon",
+    "session_lock",
+    "sessions_bookable",
+    "sessions_by_pk",
+    "sessions_generate",
+    "sessions_starting_between",
+    "sessions_upcoming",
+    "ticket_pdf",
+]
+
+
+default_exam_day = rules.default_exam_day
+
+
+def session_data(session: Session) -> SessionData:
+    state = session.state
+    return SessionData(
+        pk=session.pk, code=str(session.code), program_code=session.program_code,
+        sitting_code=session.sitting_code, sitting_label=session.sitting_label, start_at=session.start_at,
+        end_at=session.times.end_at, duration_minutes=session.duration_minutes, capacity=session.capacity,
+        booking_opens_at=session.booking_opens_at, booking_closes_at=session.booking_closes_at, state=state,
+        state_label=str(Session.State(state).label), cancelled=session.cancelled_at is not None,
+    )
+
+
+def session_get(code: str) -> SessionData:
+    session = Session.objects.filter(code=code).first()
+    if session is None:
+        raise NotFound()
+    return session_data(session)
+
+
+def session_lock(code: str) -> SessionData:
+    """Lock the session row for the rest of the caller's transaction: bookings of one session queue up here."""
+    session = Session.objects.select_for_update().filter(code=code).first()
+    if session is None:
+        raise NotFound()
+    return session_data(session)
+
+
+def sessions_by_pk(pks) -> dict[int, SessionData]:
+    return {s.pk: session_data(s) for s in Session.objects.filter(pk__in=set(pks))}
+
+
+def sessions_bookable(program_code: str, *, horizon_months: int) -> list[SessionData]:
+    """Sessions a candidate may choose now: open for booking and within the program's horizon."""
+    moment = now()
+    sessions = Session.objects.filter(program_code=program_code, cancelled_at__isnull=True,
+                                      booking_opens_at__lte=moment, booking_closes_at__gt=moment)
+    return [session_data(s) for s in sessions
+            if rules.within_horizon(timezone.localtime(s.start_at).date(), today(), horizon_months)]
+
+
+def session_in_horizon(session: SessionData, horizon_months: int) -> bool:
+    return rules.within_horizon(timezone.localtime(session.start_at).date(), today(), horizon_months)
+
+
+def sessions_starting_between(start, end) -> dict[int, SessionData]:
+    return {s.pk: session_data(s) for s in Session.objects.filter(cancelled_at__isnull=True, start_at__gt=start,
+                                                                   start_at__lte=end)}
+
+
+def sessions_upcoming(*, program_code: str | None = None, since: date | None = None) -> list[SessionData]:
+    sessions = Session.objects.filter(start_at__date__gte=since or today())
+    if program_code:
+        sessions = sessions.filter(program_code=program_code)
+    return [session_data(s) for s in sessions]
+
+
+def session_cancel(*, code: str, replacement_code: str | None, reason: str, actor) -> SessionData:
+    session = Session.objects.select_for_update().filter(code=code).first()
+    if session is None:
+        raise NotFound()
+    replacement = None
+    if replacement_code:
+        replacement = Session.objects.select_for_update().filter(code=replacement_code).first()
+        if replacement is None:
+            raise NotFound()
+    return session_data(services.session_cancel(session=session, replacement=replacement, reason=reason,
+                                                actor=actor))
+
+
+def sessions_generate(*, program_code: str, days: list[date], actor, capacity: int | None = None,
+                      sitting_codes: list[str] | None = None) -> list[SessionData]:
+    return [session_data(s) for s in services.sessions_generate(program_code=program_code, days=days, actor=actor,
+                                                                capacity=capacity, sitting_codes=sitting_codes)]
+
+
+def ticket_pdf(ticket: TicketData) -> bytes:
+    from aigcert.exams.tickets import ticket_pdf as render
+
+    return render(ticket)
