@@ -251,7 +251,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # fontTools (fpdf2's font subsetter) logs every glyph list at INFO: hundreds of lines per PDF.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Spreadsheet imports into the item bank: refused above these sizes (a zip bomb unpacks far beyond its size).

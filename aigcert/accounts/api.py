@@ -29,6 +29,7 @@ __all__ = [
     "normalize_email",
     "normalize_phone",
     "profile_legal_name_and_id",
+    "profile_photo",
     "profile_summary",
     "roles_required",
     "user_by_login",
@@ -61,6 +62,15 @@ def profile_summary(user) -> ProfileSummary | None:
 def legal_name_of(user) -> str:
     profile = selectors.profile_of(user)
     return (profile.legal_name if profile else "") or user.get_full_name()
+
+
+def profile_photo(user) -> bytes | None:
+    """The candidate's ID photo, for the admission ticket and the proctor's check-in; None if there is none."""
+    profile = selectors.profile_of(user)
+    if profile is None or not profile.photo:
+        return None
+    with profile.photo.open("rb") as handle:
+        return handle.read()
 
 
 def user_by_phone(phone: str):

@@ -112,9 +112,24 @@ class ProfileForm(forms.ModelForm):
         widget=WriteOnlyTextInput(attrs={"autocomplete": "off"}),
     )
 
+    photo = forms.ImageField(
+        label=_("ID photo (optional)"), required=False,
+        help_text=_("A recent passport-style photo, JPG or PNG, at most 2 MB. It is printed on your admission ticket."),
+    )
+
     class Meta:
         model = Profile
         fields = list(PROFILE_FIELDS)
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if not photo or photo == self.instance.photo:
+            return None
+        if photo.size > 2 << 20:
+            raise forms.ValidationError(_("The photo is larger than 2 MB."))
+        if getattr(photo, "image", None) is not None and photo.image.format not in ("JPEG", "PNG"):
+            raise forms.ValidationError(_("Upload a JPG or PNG photo."))
+        return photo
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

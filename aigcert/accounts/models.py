@@ -130,6 +130,8 @@ class Profile(BaseModel):
     district = models.CharField(_("district"), max_length=30, blank=True)
     address_line = models.CharField(_("street address"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
+    # Printed on the admission ticket and shown to the proctor at check-in; optional.
+    photo = models.ImageField(_("ID photo"), upload_to="photos/%Y/%m/", blank=True)
 
     class Meta:
         verbose_name = _("real-name profile")

@@ -13,6 +13,7 @@ from aigcert.core.api import DomainError, audit_record
 TERMS_VERSION = "2026-11"
 
 PROFILE_FIELDS = (
+    "photo",
     "legal_name",
     "id_type",
     "id_number",
@@ -87,6 +88,11 @@ def profile_update(*, user: User, actor: User, changes: dict) -> Profile:
         changed: dict[str, object] = {}
         for field, value in changes.items():
             if field == "id_number" and not value:
+                continue
+            if field == "photo":
+                if value:
+                    profile.photo.save(f"{profile.user_id}-{profile.code}.jpg", value, save=False)
+                    changed["photo"] = "(changed)"
                 continue
             if getattr(profile, field) != value:
                 setattr(profile, field, value)

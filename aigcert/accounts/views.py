@@ -72,7 +72,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
     profile = profile_of(request.user)
-    form = ProfileForm(request.POST or None, instance=profile)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         try:
             services.profile_update(user=request.user, actor=request.user, changes=form.cleaned_data)

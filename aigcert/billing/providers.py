@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,6 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from aigcert.billing.gateways import alipay, wechat
 from aigcert.billing.models import Order, Provider
 from aigcert.core.api import now
+
+logger = logging.getLogger(__name__)
+
+
+class GatewayUnavailable(Exception):
+    """The gateway could not be reached or answered something we cannot trust; the order stays unpaid."""
 
 
 @dataclass(frozen=True)
@@ -65,3 +75,31 @@ PROVIDER_NOTES = {
     Provider.OFFLINE: _("Transfer the exact amount and write the reference in the transfer note. Finance confirms "
                         "it within one working day."),
 }
+
+
+def wechat_code_url(order: Order, config: wechat.WechatConfig) -> str:
+    """Place a Native order with WeChat Pay and return the code_url the buyer scans. The answer must carry the
+    platform's signature, like a notification, or it is not used."""
+    request = wechat.native_order_request(config, out_trade_no=order.number, total_fen=order.total_fen,
+                                          description=order.lines.first().description[:120], now=now(),
+                                          time_expire=order.expires_at)
+    if not request.url.startswith(("https://", "http://")):
+        raise GatewayUnavailable("WECHAT_PAY_API_BASE must be an http(s) URL")
+    http_request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        request.url, data=request.body.encode("utf-8"), headers=request.headers, method=request.method)
+    try:
+        with urllib.request.urlopen(http_request, timeout=10) as response:  # noqa: S310 (scheme checked above)
+            body = response.read()
+            headers = response.headers
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        logger.warning("WeChat Pay unreachable: %s", exc)
+        raise GatewayUnavailable(str(exc)) from exc
+    if not wechat.verify_signature(config, timestamp=headers.get("Wechatpay-Timestamp", ""),
+                                   nonce=headers.get("Wechatpay-Nonce", ""), body=body,
+                                   signature_b64=headers.get("Wechatpay-Signature", ""),
+                                   serial=headers.get("Wechatpay-Serial", "")):
+        raise GatewayUnavailable("unsigned or forged WeChat Pay response")
+    try:
+        return str(json.loads(body)["code_url"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise GatewayUnavailable("no code_url in the WeChat Pay response") from exc

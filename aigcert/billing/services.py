@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aigcert.billing import rules
@@ -91,8 +92,8 @@ def order_create(*, user, purpose: str, program_code: str, subject: str = "", or
         try:
             with transaction.atomic():
                 order = Order.objects.create(
-                    number=rules.order_number(moment), user=user, organization_id=org_pk, purpose=purpose,
-                    program_code=program_code, subject=subject, total_fen=total,
+                    number=rules.order_number(timezone.localtime(moment)), user=user, organization_id=org_pk,
+                    purpose=purpose, program_code=program_code, subject=subject, total_fen=total,
                     expires_at=moment + timedelta(hours=settings.PAYMENT_WINDOW_HOURS),
                 )
             break
@@ -161,7 +162,8 @@ def payment_capture(*, order_number: str, provider: str, provider_ref: str, amou
                                              else None, raw=raw or {})
     except IntegrityError:
         # The same notification, delivered concurrently, won the race: it credited the order, we do nothing.
-        return CaptureResult(Payment.objects.get(provider=provider, provider_ref=provider_ref), False, True)
+        winner = Payment.objects.get(provider=provider, provider_ref=provider_ref)
+        return CaptureResult(winner, created=False, duplicate=winner.duplicate)
     _post(rules.posting_payment(provider=provider, purpose=order.purpose, amount_fen=amount_fen,
                                 duplicate=duplicate), order=order, memo=f"{provider} {provider_ref}")
     audit_record(actor=actor, action="billing.payment_capture", target=order, data={

@@ -9,6 +9,7 @@ urlpatterns = [
     path("orders/<uuid:code>/", views.order, name="order"),
     path("orders/<uuid:code>/receipt/", views.receipt, name="receipt"),
     path("orders/<uuid:code>/invoice/", views.invoice, name="invoice"),
+    path("orders/<uuid:code>/wechat/", views.pay_wechat, name="pay_wechat"),
     path("billing/notify/alipay/", views.notify_alipay, name="notify_alipay"),
     path("billing/notify/wechat/", views.notify_wechat, name="notify_wechat"),
     path("staff/finance/", views.finance_desk, name="finance"),

@@ -6,6 +6,7 @@ import json
 import logging
 from decimal import Decimal, InvalidOperation
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -84,6 +85,23 @@ def invoice(request, code):
             return redirect("billing:order", code=order_obj.code)
     return render(request, "billing/invoice.html", {"order": order_obj, "invoice": current,
                                                     "kinds": InvoiceRequest.Kind.choices})
+
+
+@login_required
+def pay_wechat(request, code):
+    order_obj = _order_or_404(request, code)
+    config = providers.wechat_config()
+    if config is None:
+        raise Http404
+    if order_obj.status != Order.Status.PENDING:
+        return redirect("billing:order", code=order_obj.code)
+    try:
+        code_url = providers.wechat_code_url(order_obj, config)
+    except providers.GatewayUnavailable:
+        messages.error(request, _("WeChat Pay is not available right now. Try again, or pay by bank transfer."))
+        return redirect("billing:order", code=order_obj.code)
+    qr = segno.make(code_url, error="m").svg_inline(scale=6, title=_("WeChat Pay QR code"))
+    return render(request, "billing/wechat.html", {"order": order_obj, "qr": qr})
 
 
 # ── gateway notifications (server to server; no session, no CSRF token: the signature is the proof) ──────────

@@ -8,8 +8,11 @@ from aigcert.core.i18n import Translated, join_list
 from aigcert.core.models import BaseModel, TimestampedModel
 from aigcert.core.notify import inbox, inbox_mark_read, inbox_unread_count, notify
 from aigcert.core.outbox import outbox_publish, outbox_retry, outbox_subscribe
+from aigcert.core.pdf import FONT_FAMILY, REGULAR_FONT, cjk_pdf
 
 __all__ = [
+    "FONT_FAMILY",
+    "REGULAR_FONT",
     "AuditEventData",
     "BaseModel",
     "DomainError",
@@ -18,6 +21,7 @@ __all__ = [
     "Translated",
     "audit_events",
     "audit_record",
+    "cjk_pdf",
     "inbox",
     "inbox_mark_read",
     "inbox_unread_count",

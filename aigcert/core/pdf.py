@@ -7,7 +7,6 @@ writes a ToUnicode map, so a ticket is a few tens of kilobytes and its text can 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,10 +20,6 @@ REGULAR_FONT = FONT_DIR / "NotoSansSC-aigcert-Regular.ttf"
 BOLD_FONT = FONT_DIR / "NotoSansSC-aigcert-Bold.ttf"
 # The Bold cut is left out when it would make the package too heavy (see fonts/README.txt).
 HAS_BOLD = BOLD_FONT.is_file()
-
-# fpdf2 subsets the font with fontTools for every document, and fontTools logs each glyph list at INFO: hundreds
-# of lines per PDF under the project's root INFO level.
-logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 DEFAULT_FONT_SIZE = 11
 MARGIN_MM = 18

@@ -15,7 +15,7 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 from PIL import Image, ImageOps
 
-from aigcert.core.pdf import FONT_FAMILY, cjk_pdf
+from aigcert.core.api import FONT_FAMILY, cjk_pdf
 from aigcert.exams.data import TicketData
 
 logger = logging.getLogger(__name__)

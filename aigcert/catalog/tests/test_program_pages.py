@@ -87,7 +87,7 @@ def test_assumed_values_are_marked_as_platform_defaults(client, catalog):
     assert "参考价" in text
     assert "以下为平台默认设置，以官方公布为准：考试时长、总分、及格分" in text
     general = text_of(client.get(reverse("catalog:program_detail", args=["aigc-general"])))
-    assert "以下为平台默认设置，以官方公布为准：场次开考时间。" in general
+    assert "以下为平台默认设置，以官方公布为准：场次开考时间、每场考位数、预约截止时间、准考证下载时间。" in general
     assert "参考价" in text_of(client.get(reverse("portal:home")))
 
 

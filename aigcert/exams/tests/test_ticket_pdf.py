@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from aigcert.core.pdf import FONT_FAMILY, REGULAR_FONT, cjk_pdf
+from aigcert.core.api import FONT_FAMILY, REGULAR_FONT, cjk_pdf
 from aigcert.exams.data import TicketData
 from aigcert.exams.tickets import format_exam_date, ticket_pdf
 
