@@ -23,6 +23,7 @@ __all__ = [
     "demo_accounts_ensure",
     "demo_logins",
     "demo_user",
+    "email_taken_by_other",
     "id_number_is_valid",
     "legal_name_of",
     "mask_phone",
@@ -71,6 +72,11 @@ def profile_photo(user) -> bytes | None:
         return None
     with profile.photo.open("rb") as handle:
         return handle.read()
+
+
+def email_taken_by_other(email: str, phone: str) -> bool:
+    """Whether an account other than the one signing in with `phone` already uses `email`."""
+    return selectors.email_taken_by_other(email, phone)
 
 
 def user_by_phone(phone: str):

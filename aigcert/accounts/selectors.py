@@ -38,3 +38,7 @@ def user_by_login(login: str) -> User | None:
 
 def user_by_phone(phone: str) -> User | None:
     return User.objects.filter(phone=phone).first()
+
+
+def email_taken_by_other(email: str, phone: str) -> bool:
+    return User.objects.filter(email=email).exclude(phone=phone).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,7 +57,9 @@ def voucher_code_new() -> str:
 
 def voucher_code_normalize(text: str) -> str | None:
     """Accept what people type: any case, spaces or dashes, O for 0 and I/L for 1. None if it can't be a code."""
-    cleaned = re.sub(r"[\s\-]", "", text or "").upper().translate(str.maketrans("OIL", "011"))
+    # NFKC first: a Chinese keyboard may type full-width letters, digits and dashes.
+    cleaned = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text or "")).upper().translate(
+        str.maketrans("OIL", "011"))
     if len(cleaned) != VOUCHER_LENGTH or any(c not in VOUCHER_ALPHABET for c in cleaned):
         return None
     return "-".join(cleaned[i:i + 4] for i in range(0, VOUCHER_LENGTH, 4))

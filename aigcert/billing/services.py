@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,6 +83,7 @@ def order_price(*, purpose: str, program_code: str, org_pk: int | None = None) -
 @transaction.atomic
 def order_create(*, user, purpose: str, program_code: str, subject: str = "", org_pk: int | None = None,
                  quantity: int = 1, actor=None) -> Order:
+    # The balance is owed once the candidate has passed and can be paid whenever they are ready: it never expires.
     """An order priced from the fee schedule or the partner's price list; the amount is never an argument."""
     if purpose not in rules.PURPOSES:
         raise DomainError(_("Unknown order purpose."), code="bad_purpose")
@@ -94,7 +98,8 @@ def order_create(*, user, purpose: str, program_code: str, subject: str = "", or
                 order = Order.objects.create(
                     number=rules.order_number(timezone.localtime(moment)), user=user, organization_id=org_pk,
                     purpose=purpose, program_code=program_code, subject=subject, total_fen=total,
-                    expires_at=moment + timedelta(hours=settings.PAYMENT_WINDOW_HOURS),
+                    expires_at=None if purpose == rules.BALANCE
+                    else moment + timedelta(hours=settings.PAYMENT_WINDOW_HOURS),
                 )
             break
         except IntegrityError:  # an order number collided; draw another
@@ -153,7 +158,12 @@ def payment_capture(*, order_number: str, provider: str, provider_ref: str, amou
         raise DomainError(_("The amount paid (%(paid)s) does not match the order total (%(total)s).") % {
             "paid": catalog.format_fen(amount_fen), "total": catalog.format_fen(order.total_fen)},
             code="amount_mismatch")
-    duplicate = order.status in (Order.Status.PAID, Order.Status.REFUNDED)
+    # Also a duplicate: money for an expired deposit or balance order (each is owed once per enrolment) whose
+    # replacement is already paid. Retake fees are not: every paid retake after the free ones has its own order.
+    duplicate = order.status in (Order.Status.PAID, Order.Status.REFUNDED) or (
+        bool(order.subject) and order.purpose in (rules.DEPOSIT, rules.BALANCE)
+        and Order.objects.filter(subject=order.subject, purpose=order.purpose, status=Order.Status.PAID)
+        .exclude(pk=order.pk).exists())
     try:
         with transaction.atomic():
             payment = Payment.objects.create(order=order, provider=provider, provider_ref=provider_ref,
@@ -301,11 +311,21 @@ def refund_complete(*, refund: Refund, actor) -> Refund:
 
 @transaction.atomic
 def invoice_request_save(*, order: Order, kind: str, title: str, tax_id: str, email: str, actor) -> InvoiceRequest:
-    if kind == InvoiceRequest.Kind.COMPANY and not tax_id.strip():
+    title, tax_id, email = (title or "").strip(), (tax_id or "").strip().upper(), (email or "").strip()
+    if kind not in InvoiceRequest.Kind.values:
+        raise DomainError(_("Choose whether the invoice is for an individual or a company."), field="kind")
+    if not title or len(title) > 100:
+        raise DomainError(_("Enter the invoice title (at most 100 characters)."), field="title")
+    if kind == InvoiceRequest.Kind.COMPANY and not tax_id:
         raise DomainError(_("A company invoice needs the taxpayer ID."), code="tax_id", field="tax_id")
+    if tax_id and not re.fullmatch(r"[0-9A-Z]{15,20}", tax_id):
+        raise DomainError(_("A taxpayer ID has 15 to 20 digits or capital letters."), field="tax_id")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(_("Enter a valid e-mail address for the invoice."), field="email") from None
     invoice, _created = InvoiceRequest.objects.update_or_create(
-        order=order, defaults={"kind": kind, "title": title.strip(), "tax_id": tax_id.strip().upper(),
-                               "email": email.strip()})
+        order=order, defaults={"kind": kind, "title": title, "tax_id": tax_id, "email": email})
     audit_record(actor=actor, action="billing.invoice_request", target=order,
                  data={"kind": kind, "title": invoice.title, "tax_id": invoice.tax_id})
     return invoice

@@ -14,5 +14,6 @@ urlpatterns = [
     path("billing/notify/wechat/", views.notify_wechat, name="notify_wechat"),
     path("staff/finance/", views.finance_desk, name="finance"),
     path("staff/finance/orders/<uuid:code>/confirm/", views.finance_confirm, name="finance_confirm"),
+    path("staff/finance/refunds/", views.finance_refund, name="refund"),
     path("staff/finance/refunds/<uuid:code>/complete/", views.finance_refund_complete, name="refund_complete"),
 ]

@@ -152,9 +152,9 @@ def _credit(note, provider: str, ack: str, *, status: int = 200, content_type: s
 def _fen(text: str) -> int | None:
     try:
         value = Decimal((text or "").strip())
+        if not value.is_finite() or value < 0 or value > 20_000_000 or value != value.quantize(Decimal("0.01")):
+            return None
     except InvalidOperation:
-        return None
-    if value < 0 or value != value.quantize(Decimal("0.01")):
         return None
     return int(value * 100)
 
@@ -184,6 +184,24 @@ def finance_confirm(request, code):
         messages.error(request, f"{order_obj.number}: {exc.message}")
     else:
         messages.success(request, _("Payment of order %(number)s recorded.") % {"number": order_obj.number})
+    return redirect("billing:finance")
+
+
+@finance
+@require_POST
+def finance_refund(request):
+    """Refund a paid order (a withdrawal): the candidate's deposit comes back and their seat is released."""
+    order_obj = Order.objects.filter(number=(request.POST.get("number") or "").strip().upper()).first()
+    if order_obj is None:
+        messages.error(request, _("No order with that number."))
+        return redirect("billing:finance")
+    try:
+        services.order_refund(order=order_obj, reason=request.POST.get("reason", ""), actor=request.user)
+    except DomainError as exc:
+        messages.error(request, f"{order_obj.number}: {exc.message}")
+    else:
+        messages.success(request, _("Refund of order %(number)s recorded; pay it back and mark it below.") % {
+            "number": order_obj.number})
     return redirect("billing:finance")
 
 

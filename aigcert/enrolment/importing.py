@@ -10,7 +10,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
@@ -46,6 +46,7 @@ class Row:
     program: str
     phone_column: str = "B"
     program_column: str = "E"
+    email_column: str = "D"
 
 
 def _problem(row: int, column: str, message: str) -> dict:
@@ -147,7 +148,8 @@ def rows_read(data: bytes) -> tuple[list[Row], list[dict]]:
         problems.extend(row_problems)
         if not row_problems:
             parsed.append(Row(number, name, phone, id_number, email, program, _letter(positions["phone"]),
-                              _letter(positions["program"])))
+                              _letter(positions["program"]),
+                              _letter(positions["email"]) if "email" in positions else "D"))
     if not parsed and not problems:
         problems.append(_problem(2, "", _("The sheet has no candidates.")))
     return parsed, problems
@@ -156,14 +158,33 @@ def rows_read(data: bytes) -> tuple[list[Row], list[dict]]:
 def rows_check_against_database(rows: list[Row], *, org_pk: int) -> list[dict]:
     problems = []
     seen: dict[tuple[str, str], int] = {}
+    names: dict[str, tuple[str, int]] = {}
+    emails: dict[str, tuple[str, int]] = {}
     for row in rows:
         key = (row.phone, row.program)
+        user = accounts.user_by_phone(row.phone)
+        # Without an account, the first row with a phone number decides whose it is (an account's own legal
+        # name is checked below).
+        first_name, first_row = names.setdefault(row.phone, (row.name, row.number))
+        if user is None and first_name != row.name:
+            problems.append(_problem(row.number, row.phone_column, _(
+                "The same phone number as row %(row)s, but another name.") % {"row": first_row}))
+            continue
+        if row.email:
+            owner_phone, owner_row = emails.setdefault(row.email, (row.phone, row.number))
+            if owner_phone != row.phone:
+                problems.append(_problem(row.number, row.email_column, _(
+                    "The same e-mail address as row %(row)s, for another phone number.") % {"row": owner_row}))
+                continue
+            if accounts.email_taken_by_other(row.email, row.phone):
+                problems.append(_problem(row.number, row.email_column, _(
+                    "This e-mail address belongs to another account.")))
+                continue
         if key in seen:
             problems.append(_problem(row.number, row.phone_column,
                                      _("The same candidate and program as row %(row)s.") % {"row": seen[key]}))
             continue
         seen[key] = row.number
-        user = accounts.user_by_phone(row.phone)
         if user is None:
             if services.program_has_prerequisites(row.program):
                 problems.append(_problem(row.number, row.program_column, _(
@@ -192,8 +213,9 @@ def candidate_import_run(job: CandidateImport) -> CandidateImport:
         data = handle.read()
     rows, problems = rows_read(data)
     CandidateImport.objects.filter(pk=job.pk).update(rows_total=len(rows) + len({p["row"] for p in problems}))
-    if not problems:
-        problems = rows_check_against_database(rows, org_pk=job.organization_id)
+    # The database checks run on every row that parsed, so one upload lists every problem at once.
+    problems = sorted([*problems, *rows_check_against_database(rows, org_pk=job.organization_id)],
+                      key=lambda p: (p["row"], p["column"]))
     if problems:
         CandidateImport.objects.filter(pk=job.pk).update(status=CandidateImport.Status.FAILED, problems=problems)
         job.refresh_from_db()
@@ -208,10 +230,12 @@ def candidate_import_run(job: CandidateImport) -> CandidateImport:
                                             actor=job.uploaded_by)
                 if done % 25 == 0:
                     CandidateImport.objects.filter(pk=job.pk).update(rows_done=done)
-    except DomainError as exc:
+    except (DomainError, IntegrityError) as exc:
         # A race with another registration between check and import: report it, nothing was created.
+        message = exc.message if isinstance(exc, DomainError) else _(
+            "Another registration changed these accounts while the file was imported; upload it again.")
         CandidateImport.objects.filter(pk=job.pk).update(
-            status=CandidateImport.Status.FAILED, problems=[_problem(0, "", exc.message)])
+            status=CandidateImport.Status.FAILED, problems=[_problem(0, "", message)])
     else:
         CandidateImport.objects.filter(pk=job.pk).update(status=CandidateImport.Status.DONE, rows_done=len(rows),
                                                          created_count=len(rows))

@@ -40,7 +40,7 @@ def seats_free(capacity: int, taken: int) -> int:
 def next_step(state: str, *, has_booking: bool, order_pending: bool) -> str:
     """A code for what the candidate should do now; the page turns it into words and a button."""
     if state == REGISTERED:
-        return "pay_deposit" if order_pending else "wait"
+        return "pay_deposit" if order_pending else "reissue_order"
     if state == DEPOSIT_PAID:
         return "book"
     if state == BOOKED:

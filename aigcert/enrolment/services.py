@@ -248,6 +248,20 @@ def enrolment_register(*, candidate, program_code: str, session_code: str | None
     return enrolment
 
 
+@transaction.atomic
+def enrolment_order_reissue(*, enrolment: Enrolment, actor) -> None:
+    """A new deposit order after the last one expired unpaid (the seat it held is gone; choose one again)."""
+    enrolment = _lock(enrolment)
+    if enrolment.state != rules.REGISTERED:
+        raise DomainError(_("There is nothing to pay at this step."), code="bad_state")
+    if billing.order_for_subject(str(enrolment.code), billing.DEPOSIT, statuses=("pending", "paid")):
+        raise DomainError(_("Your deposit order is still open."), code="order_open")
+    order = billing.order_create(user=enrolment.candidate, purpose=billing.DEPOSIT,
+                                 program_code=enrolment.program_code, subject=str(enrolment.code),
+                                 org_pk=enrolment.organization_id, actor=actor)
+    audit_record(actor=actor, action="enrolment.order_reissue", target=enrolment, data={"order": order.number})
+
+
 # ── reactions to billing ────────────────────────────────────────────────────────────────────────────────────
 def on_order_paid(payload: dict) -> None:
     """Billing says an order is paid: move the enrolment on. Idempotent: a replay finds it already moved."""
@@ -264,19 +278,45 @@ def on_order_paid(payload: dict) -> None:
                            "exams are open to you."), {"number": payload["number"]})
         held = enrolment.bookings.filter(status=Booking.Status.HELD).first()
         if held is not None:
-            _confirm(enrolment, held, actor=None)
+            _confirm_paid_hold(enrolment, held)
     elif purpose == billing.RETAKE and enrolment.state == rules.FAILED:
         held = enrolment.bookings.filter(status=Booking.Status.HELD, order_code=payload["order"]).first()
         _tell(enrolment, "payment", gettext_lazy("Payment received"),
               gettext_lazy("We received the retake fee for %(program)s (order %(number)s)."),
               {"number": payload["number"]})
         if held is not None:
-            _confirm(enrolment, held, actor=None)
+            _confirm_paid_hold(enrolment, held)
     elif purpose == billing.BALANCE and enrolment.state == rules.PASSED:
         _transition(enrolment, rules.BALANCE_PAID, actor=None, data={"order": payload["number"]})
         _tell(enrolment, "payment", gettext_lazy("Payment received"),
               gettext_lazy("We received the balance for %(program)s (order %(number)s). Your certificate "
                            "will be issued."), {"number": payload["number"]})
+
+
+def _confirm_paid_hold(enrolment: Enrolment, held: Booking) -> None:
+    """Confirm the seat a payment was for. If the hold had lapsed (paid after its window, before the expiry job
+    ran) someone may have taken the seat since: re-count under the session lock, and if the session is now full
+    release the hold and ask the candidate to choose again (a paid retake fee is kept for their next booking)."""
+    if held.held_until is not None and held.held_until <= now():
+        session = exams.session_lock(_session_of(held).code)
+        if seats_taken(session.pk) >= session.capacity:
+            _release(held, "hold_lapsed")
+            audit_record(actor=None, action="enrolment.seat_release", target=enrolment,
+                         data={"ticket": held.ticket_number, "reason": "hold_lapsed"})
+            _tell(enrolment, "booking", gettext_lazy("Please choose another session"),
+                  gettext_lazy("Your payment for %(program)s was received after your held seat had lapsed, and that "
+                               "session is now full. Please choose another session; you will not be charged again."))
+            return
+    _confirm(enrolment, held, actor=None)
+
+
+def _unused_retake_order(enrolment: Enrolment):
+    """A paid retake fee whose seat lapsed: the next retake booking uses it instead of charging again."""
+    for order in billing.orders_for_subjects([str(enrolment.code)]):
+        if order.purpose == billing.RETAKE and order.paid and not enrolment.bookings.filter(
+                order_code=order.code).exclude(status=Booking.Status.RELEASED, released_reason="hold_lapsed").exists():
+            return order
+    return None
 
 
 def on_order_closed(payload: dict) -> None:
@@ -317,9 +357,12 @@ def booking_create(*, enrolment: Enrolment, session_code: str, actor) -> Booking
         program = catalog.program_get(enrolment.program_code)
         official = rules.retake_fee_fen(retakes_used=enrolment.retakes_used, free_retakes=program.fees.free_retakes,
                                         retake_fee_fen=program.fees.retake_fee_fen)
-        if official == 0:
+        partner_price = billing.order_price_fen(purpose=billing.RETAKE, program_code=enrolment.program_code,
+                                                org_pk=enrolment.organization_id)
+        prepaid = _unused_retake_order(enrolment)
+        if official == 0 or partner_price == 0 or prepaid is not None:
             booking = _seat_take(enrolment, session_code, status=Booking.Status.HELD, kind=Booking.Kind.RETAKE,
-                                 held_until=_hold_until())
+                                 held_until=_hold_until(), order_code=prepaid.code if prepaid else "")
             _confirm(enrolment, booking, actor=actor)
             return booking
         booking = _seat_take(enrolment, session_code, status=Booking.Status.HELD, kind=Booking.Kind.RETAKE,
@@ -382,8 +425,9 @@ def session_cancel_and_move(*, session_code: str, replacement_code: str | None, 
         raise DomainError(_("The replacement has %(free)s free seats but %(needed)s candidates need one.") % {
             "free": free, "needed": len(seats)}, field="replacement")
     for booking in seats:
+        status = booking.status  # read before the release overwrites it
         _release(booking, "session_cancelled")
-        moved = Booking.objects.create(enrolment=booking.enrolment, session_id=replacement.pk, status=booking.status,
+        moved = Booking.objects.create(enrolment=booking.enrolment, session_id=replacement.pk, status=status,
                                        kind=booking.kind, held_until=booking.held_until,
                                        order_code=booking.order_code, ticket_number=_ticket_number(replacement))
         audit_record(actor=actor, action="enrolment.booking_move", target=booking.enrolment, data={

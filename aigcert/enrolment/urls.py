@@ -9,6 +9,7 @@ urlpatterns = [
     path("enrol/<slug:program_code>/eligibility/", views.claim, name="claim"),
     path("me/enrolments/<uuid:code>/", views.detail, name="detail"),
     path("me/enrolments/<uuid:code>/book/", views.book, name="book"),
+    path("me/enrolments/<uuid:code>/reissue/", views.order_reissue, name="order_reissue"),
     path("me/tickets/<uuid:booking_code>.pdf", views.ticket, name="ticket"),
     path("me/inbox/", views.inbox_view, name="inbox"),
     path("staff/sessions/", views.sessions, name="sessions"),

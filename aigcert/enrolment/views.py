@@ -70,10 +70,21 @@ def register(request, program_code):
                 redirect("enrolment:detail", code=enrolment.code)
     price = billing.order_price_fen(purpose=billing.DEPOSIT, program_code=program_code) if program.fees else None
     claims = selectors.claims_of(request.user, program_code)
+    options = [(option, _program_name(option.program_code)) for option in (eligibility.options if eligibility else ())]
     return render(request, "enrolment/register.html", {
+        "options": options,
         "program": program, "eligibility": eligibility, "sessions": _with_seats(sessions), "deposit_fen": price,
         "claims": claims, "has_pending_claim": any(c.status == EligibilityClaim.Status.PENDING for c in claims),
     })
+
+
+def _program_name(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return catalog.program_get(code).name
+    except NotFound:
+        return code
 
 
 def _with_seats(sessions: list) -> list[tuple]:
@@ -115,6 +126,17 @@ def detail(request, code):
         "e": view, "program": program, "choices": choices, "can_change": can_change,
         "ticket_ready": view.booking is not None and view.booking.confirmed and today() >= view.booking.ticket_from,
     })
+
+
+@login_required
+@require_POST
+def order_reissue(request, code):
+    enrolment = _enrolment_or_404(request, code)
+    try:
+        services.enrolment_order_reissue(enrolment=enrolment, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("enrolment:detail", code=enrolment.code)
 
 
 @login_required

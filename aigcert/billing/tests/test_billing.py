@@ -104,8 +104,11 @@ def test_order_priced_from_the_catalog(buyer, program_code, purpose, field):
     assert o.status == Order.Status.PENDING and o.purpose == purpose and o.program_code == program_code
     assert o.subject == "E-1" and o.user == buyer and o.organization_id is None
     assert rules.ORDER_NUMBER_RE.match(o.number)
-    assert before + timedelta(hours=settings.PAYMENT_WINDOW_HOURS) <= o.expires_at <= \
-        now() + timedelta(hours=settings.PAYMENT_WINDOW_HOURS)
+    if purpose == rules.BALANCE:
+        assert o.expires_at is None  # owed once passed, payable whenever the candidate is ready
+    else:
+        assert before + timedelta(hours=settings.PAYMENT_WINDOW_HOURS) <= o.expires_at <= \
+            now() + timedelta(hours=settings.PAYMENT_WINDOW_HOURS)
     [line] = o.lines.all()
     assert (line.quantity, line.unit_fen, line.amount_fen, line.price_source) == (1, o.total_fen, o.total_fen,
                                                                                   "catalog")
@@ -228,6 +231,36 @@ def test_late_payment_after_expiry_is_still_credited_once(buyer):
     assert not capture(o, "WX-1", Provider.WECHAT).created
     assert Payment.objects.count() == 1
     books({"cash:wechat": 49800, "revenue:deposit": -49800})
+
+
+@pytest.mark.parametrize("purpose", [rules.DEPOSIT, rules.BALANCE])
+def test_late_payment_of_an_order_already_replaced_and_paid_is_owed_back(buyer, purpose):
+    """A deposit or balance is owed once per subject: money for the expired order after its replacement was paid
+    is a duplicate, however the two orders are numbered."""
+    first = order(buyer, purpose, subject="E-7")
+    Order.objects.filter(pk=first.pk).update(expires_at=now() - timedelta(seconds=1), status=Order.Status.EXPIRED)
+    second = order(buyer, purpose, subject="E-7")
+    capture(second, "ALI-2")
+    late = capture(first, "ALI-1")
+    assert late.created and late.duplicate
+    assert reload(first).status == Order.Status.EXPIRED
+    assert Refund.objects.get().payment == late.payment
+    total = first.total_fen
+    books({"cash:alipay": 2 * total, f"revenue:{purpose}": -total, "liability:overpayments": -total})
+
+
+def test_each_paid_retake_order_of_a_subject_is_revenue(buyer):
+    first, second = order(buyer, rules.RETAKE, subject="E-8"), order(buyer, rules.RETAKE, subject="E-8")
+    assert not capture(first, "ALI-1").duplicate
+    assert not capture(second, "ALI-2").duplicate
+    books({"cash:alipay": 39800, "revenue:retake": -39800})
+
+
+def test_orders_without_a_subject_are_independent(buyer):
+    first, second = order(buyer), order(buyer)
+    capture(first, "ALI-1")
+    assert not capture(second, "ALI-2").duplicate
+    books({"cash:alipay": 99600, "revenue:deposit": -99600})
 
 
 def test_payment_for_a_cancelled_order_is_credited(buyer):
@@ -607,6 +640,13 @@ def test_order_cancel(buyer):
     with pytest.raises(DomainError):
         api.order_cancel(code=str(other.code), actor=buyer)
     books({"cash:alipay": 49800, "revenue:deposit": -49800})
+
+
+def test_balance_orders_never_expire(buyer):
+    balance = order(buyer, rules.BALANCE)
+    assert balance.expires_at is None
+    assert api.orders_expire() == 0
+    assert reload(balance).status == Order.Status.PENDING
 
 
 def test_orders_expire_only_closes_unpaid_orders_past_their_window(buyer):

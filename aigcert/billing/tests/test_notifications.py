@@ -150,6 +150,18 @@ def state(*orders: Order) -> dict:
     }
 
 
+def signed_in(user) -> Client:
+    browser = Client()
+    browser.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    browser.force_login(user)
+    return browser
+
+
+def page_messages(response) -> list[tuple[str, str]]:
+    return [(level, html.unescape(text)) for level, text in
+            re.findall(r'<p class="message message-(\w+)">(.*?)</p>', response.content.decode())]
+
+
 def gateway() -> Client:
     """Gateways are servers: no session, no CSRF token (the view must not need one)."""
     return Client(enforce_csrf_checks=True)
@@ -514,18 +526,6 @@ def fake_wechat_pay(keys, mode="signed"):
         server.shutdown()
         server.server_close()
         thread.join(5)
-
-
-def signed_in(user) -> Client:
-    browser = Client()
-    browser.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    browser.force_login(user)
-    return browser
-
-
-def page_messages(response) -> list[tuple[str, str]]:
-    return [(level, html.unescape(text)) for level, text in
-            re.findall(r'<p class="message message-(\w+)">(.*?)</p>', response.content.decode())]
 
 
 def test_wechat_pay_page_shows_the_qr_code_of_a_signed_native_order(wechat_on, settings, keys, order):

@@ -7,19 +7,18 @@ the same capture path a gateway notification takes)."""
 
 import threading
 import time as clock
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.db import connection, transaction
-from django.utils import timezone
 
 from aigcert.accounts.api import Role
 from aigcert.billing import api as billing
-from aigcert.catalog import api as catalog_api
-from aigcert.core.api import DomainError, audit_events, now, today
+from aigcert.core.api import DomainError, audit_events, today
 from aigcert.enrolment import services
 from aigcert.enrolment.models import Booking, Enrolment
+from aigcert.exams import api as exams
 from aigcert.orgs import api as orgs
 
 pytestmark = [
@@ -105,18 +104,10 @@ def transitions(e):
 
 
 @pytest.fixture
-def session(catalog):
+def session(catalog, exam_admin):
     """One morning sitting three weeks ahead, with a single seat left."""
-    policy = catalog_api.program_get(GENERAL).exam
-    tz = timezone.get_current_timezone()
-    day = today() + timedelta(days=20)
-    sitting = policy.sittings[0]
-    hour, minute = (int(p) for p in sitting.start.split(":"))
-    made = model("exams", "Session").objects.create(
-        program_code=GENERAL, sitting_code=sitting.code, sitting_label_zh=sitting.label, sitting_label_en="",
-        start_at=datetime.combine(day, time(hour, minute), tz), duration_minutes=policy.duration_minutes,
-        capacity=policy.seats_per_sitting, booking_opens_at=now() - timedelta(minutes=1),
-        booking_closes_at=datetime.combine(day - timedelta(days=policy.booking_closes_days_before), time(), tz))
+    [made] = exams.sessions_generate(program_code=GENERAL, days=[today() + timedelta(days=20)], actor=exam_admin,
+                                     sitting_codes=["am"])
     model("exams", "Session").objects.filter(pk=made.pk).update(capacity=1)
     return made
 

@@ -86,7 +86,7 @@ def test_seats_free(capacity, taken, free):
 
 @pytest.mark.parametrize(("state", "pending", "step"), [
     (S.REGISTERED, True, "pay_deposit"),
-    (S.REGISTERED, False, "wait"),
+    (S.REGISTERED, False, "reissue_order"),
     (S.DEPOSIT_PAID, False, "book"),
     (S.BOOKED, False, "prepare"),
     (S.SAT, False, "await_result"),

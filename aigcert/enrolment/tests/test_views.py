@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -66,7 +67,8 @@ def text_of(response) -> str:
 
 
 def day(ahead: int):
-    return (now() + timedelta(days=ahead)).date()
+    """A local calendar day (the exam office plans in Beijing time)."""
+    return timezone.localdate(now()) + timedelta(days=ahead)
 
 
 def pay_deposit(enrolment, finance) -> None:
@@ -79,6 +81,11 @@ def paid_enrolment(user, finance, program_code="aigc-general") -> Enrolment:
     enrolment = services.enrolment_register(candidate=user, program_code=program_code)
     pay_deposit(enrolment, finance)
     return Enrolment.objects.get(pk=enrolment.pk)
+
+
+def order_count() -> int:
+    # Billing's public API has no "all orders"; a read-only count through the app registry keeps the boundary.
+    return apps.get_model("billing", "Order").objects.count()
 
 
 def live_booking(enrolment) -> Booking | None:
@@ -132,6 +139,7 @@ OFFICE_SIDE = {"anon": "login", "owner": 403, "admin_a": 403, "finance": 403, "e
 MATRIX = {
     "detail": ("/me/enrolments/{enrolment}/", "get", "owner", CANDIDATE_SIDE),
     "book": ("/me/enrolments/{enrolment}/book/", "post", "owner", {**CANDIDATE_SIDE, "owner": 302}),
+    "order_reissue": ("/me/enrolments/{enrolment}/reissue/", "post", "owner", {**CANDIDATE_SIDE, "owner": 302}),
     "ticket": ("/me/tickets/{booking}.pdf", "get", "owner", CANDIDATE_SIDE),
     "org_dashboard": ("/org/{org_a}/", "get", "admin_a", ORG_SIDE),
     "org_prices": ("/org/{org_a}/prices/", "get", "admin_a", ORG_SIDE),
@@ -253,8 +261,11 @@ def test_register_with_a_session_holds_the_seat_until_paid(world, make_user):
 def test_register_for_a_program_that_is_not_open_creates_nothing(world, make_user):
     user = make_user(Role.CANDIDATE)
 
+    orders = order_count()
+
     response = signed_in(user).post("/enrol/aigc-expert/", {"session": ""})
 
+    assert order_count() == orders
     assert response.status_code == 200
     assert page_messages(response) == [("error", "Registration for AIGC Skills (Expert) is not open.")]
     assert 'id="not-open"' in response.content.decode()
@@ -281,7 +292,9 @@ def test_program_with_prerequisites_shows_the_requirements_and_the_claim_link(wo
     assert 'href="/enrol/aigc-engineer-intermediate/eligibility/"' in section
     assert 'id="register-form"' not in page.content.decode()
 
+    orders = order_count()
     refused = browser.post("/enrol/aigc-engineer-intermediate/", {"session": ""})
+    assert order_count() == orders
 
     assert refused.status_code == 200
     assert page_messages(refused) == [("error", "You do not meet the requirements for AIGC Application Engineer "
@@ -367,7 +380,8 @@ def test_approve_tells_the_candidate_who_can_then_register(world):
     claim = EligibilityClaim.objects.get(pk=world.claim.pk)
     assert (claim.status, claim.reviewer_id) == ("approved", world.exam_admin.pk)
     [message] = [n for n in inbox(world.owner.pk) if n.kind == "eligibility"]
-    assert message.subject == in_language(world.owner.language, "Your work experience was approved")
+    assert message.subject == "您的工作经历申报已通过" == in_language(world.owner.language,
+                                                                   "Your work experience was approved")
     assert message.link == "/enrol/aigc-engineer-intermediate/"
 
     registered = signed_in(world.owner).post("/enrol/aigc-engineer-intermediate/", {"session": ""})
@@ -404,6 +418,22 @@ def test_booking_a_full_session_is_refused_and_creates_nothing(world, make_user)
     assert Booking.objects.count() == bookings
     assert live_booking(late) is None
     assert Enrolment.objects.get(pk=late.pk).state == "deposit_paid"
+
+
+def test_registering_with_a_full_session_creates_nothing(world, make_user):
+    am, _pm = exams.sessions_generate(program_code="aigc-general", days=[day(13)], actor=world.exam_admin, capacity=1)
+    services.booking_create(enrolment=paid_enrolment(world.other, world.finance), session_code=am.code,
+                            actor=world.other)
+    user = make_user(Role.CANDIDATE)
+    bookings, orders = Booking.objects.count(), order_count()
+
+    response = signed_in(user).post("/enrol/aigc-general/", {"session": am.code})
+
+    assert response.status_code == 200
+    assert page_messages(response) == [
+        ("error", "Sorry, that session has just been fully booked. Please choose another one.")]
+    assert not Enrolment.objects.filter(candidate=user).exists()
+    assert (Booking.objects.count(), order_count()) == (bookings, orders)
 
 
 def test_booking_a_free_session(world, make_user):
@@ -484,23 +514,37 @@ def test_candidate_cannot_generate_sessions(world):
     assert len(exams.sessions_upcoming()) == count
 
 
-def test_cancel_with_a_replacement_moves_the_booked_candidate(world):
-    old_ticket = world.booking.ticket_number
-
-    response = signed_in(world.exam_admin).post(f"/staff/sessions/{world.am.code}/cancel/", {
+def cancel_am_moving_to_pm(world):
+    return signed_in(world.exam_admin).post(f"/staff/sessions/{world.am.code}/cancel/", {
         "replacement": world.pm.code, "reason": "考场维护"}, follow=True)
+
+
+def test_cancel_with_a_replacement_cancels_and_tells_the_candidate(world):
+    response = cancel_am_moving_to_pm(world)
 
     assert response.redirect_chain == [("/staff/sessions/", 302)]
     assert page_messages(response) == [("success", "Session cancelled; 1 candidates moved and notified.")]
     assert exams.session_get(world.am.code).cancelled is True
-    moved = live_booking(world.enrolment)
-    assert (moved.session_id, moved.status) == (world.pm.pk, "confirmed")
-    assert moved.ticket_number != old_ticket
     released = Booking.objects.get(pk=world.booking.pk)
     assert (released.status, released.released_reason) == ("released", "session_cancelled")
     [message] = [n for n in inbox(world.owner.pk) if n.kind == "session_changed"]
-    assert message.subject == in_language(world.owner.language, "Your exam session was moved")
-    assert "考场维护" in message.body and moved.ticket_number in message.body
+    assert world.owner.language == "zh-hans"  # told in their own language, not the exam admin's
+    assert message.subject == "您的考试场次已调整" == in_language("zh-hans", "Your exam session was moved")
+    assert "考场维护" in message.body
+    [moved] = Booking.objects.filter(enrolment=world.enrolment, session_id=world.pm.pk)
+    assert moved.ticket_number in message.body and moved.ticket_number != world.booking.ticket_number
+
+
+def test_cancel_with_a_replacement_moves_the_seat_to_the_replacement(world):
+    cancel_am_moving_to_pm(world)
+
+    moved = live_booking(world.enrolment)
+    assert moved is not None
+    assert (moved.session_id, moved.status) == (world.pm.pk, "confirmed")
+    assert Enrolment.objects.get(pk=world.enrolment.pk).state == "booked"
+    assert signed_in(world.owner).get(f"/me/tickets/{moved.code}.pdf").status_code == 200
+    # The seat counts on the replacement.
+    assert services.seats_taken(world.pm.pk) == 1
 
 
 def test_cancel_without_a_replacement_while_seats_are_booked_is_refused(world):

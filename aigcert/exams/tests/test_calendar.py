@@ -1,12 +1,15 @@
 """The session calendar: pure clock rules, then generating, cancelling and listing sessions."""
 
+import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
-from aigcert.catalog import api as catalog
+from aigcert.catalog import api as catalog_api
 from aigcert.core.api import DomainError, audit_events, now, today
 from aigcert.exams import api, rules, services
 from aigcert.exams.models import Session
@@ -108,6 +111,21 @@ def test_combine():
     assert rules.combine(date(2025, 6, 21), "14:05", SHANGHAI) == datetime(2025, 6, 21, 14, 5, tzinfo=SHANGHAI)
 
 
+@pytest.fixture(scope="module")
+def _catalog_once(django_db_setup, django_db_blocker):
+    """The shipped catalog, loaded once for the module in a transaction rolled back after its last test (each test
+    still runs in its own savepoint, so tests stay independent)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_catalog", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def catalog(_catalog_once, db):
+    """Overrides the root `catalog` fixture (same data) to keep the module fast."""
+
+
 # ── generating sessions ─────────────────────────────────────────────────────────────────────────────────────
 @pytest.fixture
 def general(catalog):
@@ -115,7 +133,7 @@ def general(catalog):
 
 
 def catalog_program(code):
-    return catalog.program_get(code)
+    return catalog_api.program_get(code)
 
 
 def _local(moment):
@@ -224,10 +242,10 @@ def test_sessions_generate_refuses_unknown_program(catalog, exam_admin):
 
 def test_session_generated_inside_the_closing_window_is_closed_at_once(general, exam_admin):
     moment = now()
-    [am] = services.sessions_generate(program_code="aigc-general", days=[today() + timedelta(days=2)],
+    [pm] = services.sessions_generate(program_code="aigc-general", days=[today() + timedelta(days=2)],
                                       actor=exam_admin, sitting_codes=["pm"])
-    assert moment <= am.booking_closes_at <= now()
-    assert am.state == rules.CLOSED
+    assert moment <= pm.booking_closes_at <= now()
+    assert pm.state == rules.CLOSED
 
 
 # ── listing ─────────────────────────────────────────────────────────────────────────────────────────────────
