@@ -1,19 +1,7 @@
 from django.contrib import admin
 
 from aigcert.billing.models import InvoiceRequest, LedgerEntry, Order, OrderLine, Payment, Refund, Voucher
-
-
-class ReadOnly(admin.ModelAdmin):
-    """Money records change only through billing's services, which post to the ledger and audit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from aigcert.core.api import ReadOnlyAdmin
 
 
 class OrderLineInline(admin.TabularInline):
@@ -28,8 +16,9 @@ class OrderLineInline(admin.TabularInline):
         return False
 
 
+# Money records change only through billing's services, which post to the ledger and audit.
 @admin.register(Order)
-class OrderAdmin(ReadOnly):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ["number", "user", "purpose", "program_code", "total_fen", "status", "paid_with", "created_at"]
     list_filter = ["status", "purpose", "paid_with"]
     search_fields = ["number", "subject"]
@@ -37,26 +26,26 @@ class OrderAdmin(ReadOnly):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["order", "provider", "provider_ref", "amount_fen", "status", "duplicate", "created_at"]
     list_filter = ["provider", "status", "duplicate"]
     search_fields = ["provider_ref", "order__number"]
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnly):
+class RefundAdmin(ReadOnlyAdmin):
     list_display = ["payment", "amount_fen", "status", "reason", "created_at"]
     list_filter = ["status"]
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnly):
+class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "posting", "account", "amount_fen", "order", "memo"]
     list_filter = ["account"]
 
 
 @admin.register(Voucher)
-class VoucherAdmin(ReadOnly):
+class VoucherAdmin(ReadOnlyAdmin):
     list_display = ["code_text", "program_code", "organization", "value_fen", "expires_at", "redeemed_at"]
     list_filter = ["program_code", "organization"]
     search_fields = ["code_text"]

@@ -2,24 +2,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from aigcert.core.models import AuditEvent
+from aigcert.core.readonly_admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "target_type", "target_id"]
     list_filter = ["action", "target_type"]
     search_fields = ["action", "target_id"]
     date_hierarchy = "at"
-
-    # The audit trail is evidence: nobody edits or deletes it from the back office.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.site_header = _("aigcert administration")

@@ -9,6 +9,7 @@ from aigcert.core.models import BaseModel, TimestampedModel
 from aigcert.core.notify import inbox, inbox_mark_read, inbox_unread_count, notify
 from aigcert.core.outbox import outbox_publish, outbox_retry, outbox_subscribe
 from aigcert.core.pdf import FONT_FAMILY, REGULAR_FONT, cjk_pdf
+from aigcert.core.readonly_admin import ReadOnlyAdmin
 
 __all__ = [
     "FONT_FAMILY",
@@ -17,6 +18,7 @@ __all__ = [
     "BaseModel",
     "DomainError",
     "NotFound",
+    "ReadOnlyAdmin",
     "TimestampedModel",
     "Translated",
     "audit_events",

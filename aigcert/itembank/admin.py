@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from aigcert.core.api import ReadOnlyAdmin
 from aigcert.itembank.models import Asset, ImportJob, Item, ItemVersion, ReviewComment
 from aigcert.itembank.services import items_retire
 
@@ -54,19 +55,10 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ItemVersion)
-class ItemVersionAdmin(admin.ModelAdmin):
+class ItemVersionAdmin(ReadOnlyAdmin):
     list_display = ("item", "number", "points", "difficulty", "approved_at")
     search_fields = ("stem_text",)
     readonly_fields = [f.name for f in ItemVersion._meta.fields] + ["standards"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Asset)
