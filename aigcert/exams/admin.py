@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from aigcert.exams.models import Session
+from aigcert.core.api import ReadOnlyAdmin
+from aigcert.exams.models import Blueprint, Paper, Session
 
 
 @admin.register(Session)
@@ -10,3 +11,17 @@ class SessionAdmin(admin.ModelAdmin):
     date_hierarchy = "start_at"
     # Cancelling moves candidates: it is done on the staff sessions page, never by editing the row here.
     readonly_fields = ["cancelled_at", "cancel_reason", "replacement", "created_by"]
+
+
+@admin.register(Blueprint)
+class BlueprintAdmin(admin.ModelAdmin):
+    list_display = ["name", "program_code", "mode", "paper_mode", "active", "created_at"]
+    list_filter = ["program_code", "mode", "active"]
+    # Sections and coverage are checked against the policy and the bank by exams.blueprints, not here.
+    readonly_fields = ["program_code", "mode", "sections", "areas", "difficulty_mix", "exposure_cap", "created_by"]
+
+
+@admin.register(Paper)
+class PaperAdmin(ReadOnlyAdmin):
+    list_display = ["blueprint", "form_number", "session", "total_points", "created_at"]
+    list_filter = ["blueprint__program_code"]

@@ -62,3 +62,77 @@ class Session(BaseModel):
 
     def get_state_display(self) -> str:
         return str(self.State(self.state).label)
+
+
+class Blueprint(BaseModel):
+    """How a program's papers are built: sections by item type (count × points), area coverage, a difficulty
+    mix and an exposure cap. Mock and formal exams each have their own."""
+
+    class Mode(models.TextChoices):
+        MOCK = "mock", _("Mock exam")
+        FORMAL = "formal", _("Formal exam")
+
+    class Layout(models.TextChoices):
+        ONE_PER_PAGE = "one_per_page", _("One item per page")
+        ALL_ON_ONE = "all_on_one", _("All items on one page")
+
+    class PaperMode(models.TextChoices):
+        SHARED = "shared", _("One shared paper")
+        FORMS = "forms", _("Parallel forms")
+        PER_CANDIDATE = "per_candidate", _("A fresh paper per candidate")
+
+    program_code = models.SlugField(_("program code"), max_length=60, db_index=True)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
+    name = models.CharField(_("name"), max_length=120)
+    layout = models.CharField(_("layout"), max_length=20, choices=Layout.choices, default=Layout.ONE_PER_PAGE)
+    paper_mode = models.CharField(_("papers"), max_length=20, choices=PaperMode.choices,
+                                  default=PaperMode.PER_CANDIDATE)
+    forms_count = models.PositiveSmallIntegerField(_("number of forms"), default=1)
+    # [{"item_type": "single_choice", "count": 40, "points": "1"}, …]
+    sections = models.JSONField(_("sections"), default=list)
+    # [{"area_code": "A1", "min_items": 10, "max_items": 30}, …]
+    areas = models.JSONField(_("area coverage"), default=list, blank=True)
+    # {"3": "0.5", …}: difficulty level → share of items
+    difficulty_mix = models.JSONField(_("difficulty mix"), default=dict, blank=True)
+    exposure_cap = models.DecimalField(_("exposure cap"), max_digits=4, decimal_places=3, null=True, blank=True)
+    shuffle_items = models.BooleanField(_("shuffle items"), default=True)
+    shuffle_options = models.BooleanField(_("shuffle options"), default=True)
+    active = models.BooleanField(_("in use"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("blueprint")
+        verbose_name_plural = _("blueprints")
+        ordering = ["program_code", "mode", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Paper(BaseModel):
+    """A frozen paper: delivery-safe payloads of item versions, in order, with the seed that drew them. Keys,
+    rubrics and explanations are not in it; they stay in the item bank."""
+
+    blueprint = models.ForeignKey(Blueprint, verbose_name=_("blueprint"), on_delete=models.PROTECT,
+                                  related_name="papers")
+    session = models.ForeignKey(Session, verbose_name=_("session"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="papers")
+    form_number = models.PositiveIntegerField(_("form"), default=1)
+    seed = models.BigIntegerField(_("seed"))
+    # [{"slot": "q1", "version_id": 12, "item_type": "...", "area_code": "A1", "points": "1", "payload": {...}}, …]
+    items = models.JSONField(_("items"))
+    total_points = models.DecimalField(_("total points"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
+        ordering = ["blueprint", "form_number"]
+
+    def __str__(self) -> str:
+        return f"{self.blueprint} #{self.form_number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("a paper is frozen once created")
+        super().save(*args, **kwargs)

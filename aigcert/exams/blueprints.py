@@ -1,0 +1,120 @@
+"""Blueprint and paper writes: validated against the program's exam policy and the approved bank, then frozen."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aigcert.catalog import api as catalog
+from aigcert.core.api import DomainError, NotFound, audit_record
+from aigcert.exams import assembly
+from aigcert.exams.models import Blueprint, Paper
+from aigcert.itembank import api as itembank
+
+PROBLEM_MESSAGES = {
+    "no_sections": lambda p: _("Add at least one section."),
+    "type_twice": lambda p: _("%(type)s has two sections; use one.") % p,
+    "type_not_allowed": lambda p: _("%(type)s is not an item type of this program's exam.") % p,
+    "section_empty": lambda p: _("The %(type)s section needs a count and points above zero.") % p,
+    "total": lambda p: _("The sections add up to %(total)s points; the exam is worth %(expected)s.") % p,
+    "unknown_area": lambda p: _("%(area)s is not an area of this program's evaluation standard.") % p,
+    "area_range": lambda p: _("The range for area %(area)s is not valid.") % p,
+    "area_minimums": lambda p: _("Area minimums ask for %(minimum)s items; the paper has %(items)s.") % p,
+    "difficulty_levels": lambda p: _("Difficulty levels run from 1 to 5, with shares of zero or more."),
+    "difficulty_sum": lambda p: _("The difficulty shares add up to %(sum)s, not 1.") % p,
+    "exposure_cap": lambda p: _("The exposure cap is a share above 0 and at most 1."),
+    "short_type": lambda p: _("%(type)s: need %(need)s, the bank has %(have)s approved.") % p,
+    "short_area": lambda p: _("Area %(area)s: need %(need)s items, the bank has %(have)s.") % p,
+    "short_type_within_caps": lambda p: _(
+        "%(type)s: need %(need)s within the area maximums, the bank allows %(have)s.") % p,
+}
+
+
+def problem_text(problem: assembly.Problem) -> str:
+    params = {k: format(v.normalize(), "f") if isinstance(v, Decimal) else v for k, v in problem.params.items()}
+    if "type" in params:
+        params["type"] = str(catalog.ItemType(params["type"]).label)
+    return PROBLEM_MESSAGES[problem.code](params)
+
+
+def _spec(sections: list[dict], areas: list[dict], difficulty_mix: dict, exposure_cap) -> assembly.BlueprintSpec:
+    try:
+        return assembly.BlueprintSpec(
+            sections=tuple(assembly.Section(s["item_type"], int(s["count"]), Decimal(str(s["points"])))
+                           for s in sections),
+            areas=tuple(assembly.AreaRange(a["area_code"], int(a.get("min_items") or 0),
+                                           int(a["max_items"]) if a.get("max_items") not in (None, "") else None)
+                        for a in areas),
+            difficulty_mix={int(level): Decimal(str(share)) for level, share in difficulty_mix.items()},
+            exposure_cap=Decimal(str(exposure_cap)) if exposure_cap not in (None, "") else None,
+        )
+    except (KeyError, ValueError, TypeError, InvalidOperation):
+        raise DomainError(_("The blueprint is not filled in correctly.")) from None
+
+
+def blueprint_spec(blueprint: Blueprint) -> assembly.BlueprintSpec:
+    return _spec(blueprint.sections, blueprint.areas, blueprint.difficulty_mix, blueprint.exposure_cap)
+
+
+def bank_for(program_code: str) -> list[assembly.BankItem]:
+    """The approved, not retired item versions of the program, filed under the area of their first standard."""
+    areas = {s.code: s.area_code for s in catalog.standard_items(program_code)}
+    return [assembly.BankItem(v.id, v.item_type, areas.get(v.standards[0], "") if v.standards else "",
+                              v.difficulty)
+            for v in itembank.approved_versions(program_code)]
+
+
+def blueprint_check(*, program_code: str, spec: assembly.BlueprintSpec) -> list[str]:
+    """Every reason the blueprint can't be used, in the user's language: rules first, then the bank."""
+    try:
+        program = catalog.program_get(program_code)
+    except NotFound:
+        return [_("Unknown program.")]
+    if program.exam is None:
+        return [_("This program has no exam policy yet.")]
+    known_areas = tuple(dict.fromkeys(s.area_code for s in catalog.standard_items(program_code)))
+    problems = assembly.blueprint_problems(spec, total_score=program.exam.total_score,
+                                           allowed_types=program.exam.item_types, known_areas=known_areas)
+    if not problems:
+        problems = assembly.feasibility(spec, bank_for(program_code))
+    return [problem_text(p) for p in problems]
+
+
+@transaction.atomic
+def blueprint_save(*, program_code: str, mode: str, name: str, sections: list[dict], areas: list[dict] | None = None,
+                   difficulty_mix: dict | None = None, exposure_cap=None, layout: str = Blueprint.Layout.ONE_PER_PAGE,
+                   paper_mode: str = Blueprint.PaperMode.PER_CANDIDATE, forms_count: int = 1, actor) -> Blueprint:
+    spec = _spec(sections, areas or [], difficulty_mix or {}, exposure_cap)
+    reasons = blueprint_check(program_code=program_code, spec=spec)
+    if reasons:
+        raise DomainError(" ".join(reasons), code="blueprint_invalid")
+    blueprint = Blueprint.objects.create(
+        program_code=program_code, mode=mode, name=name.strip() or program_code, layout=layout,
+        paper_mode=paper_mode, forms_count=forms_count, sections=sections, areas=areas or [],
+        difficulty_mix={str(k): str(v) for k, v in (difficulty_mix or {}).items()},
+        exposure_cap=spec.exposure_cap, created_by=actor)
+    audit_record(actor=actor, action="exams.blueprint_save", target=blueprint,
+                 data={"program": program_code, "mode": mode, "sections": sections, "areas": areas or []})
+    return blueprint
+
+
+@transaction.atomic
+def paper_freeze(*, blueprint: Blueprint, session=None, form_number: int = 1, seed: int | None = None,
+                 exposure: dict[int, int] | None = None, papers_before: int = 0) -> Paper:
+    """Draw and freeze one paper: the payloads come from the item bank's delivery allow-list, never the keys."""
+    seed = secrets.randbelow(2**62) if seed is None else seed
+    spec = blueprint_spec(blueprint)
+    try:
+        picks = assembly.paper_assemble(spec, bank_for(blueprint.program_code), seed=seed, exposure=exposure,
+                                        papers_before=papers_before)
+    except assembly.AssemblyError as exc:
+        raise DomainError(" ".join(problem_text(p) for p in exc.problems), code="infeasible") from None
+    items = [{"slot": f"q{n}", "version_id": pick.version_id, "item_type": pick.item_type,
+              "area_code": pick.area_code, "points": format(pick.points.normalize(), "f"),
+              "payload": itembank.version_delivery_payload(pick.version_id)}
+             for n, pick in enumerate(picks, start=1)]
+    return Paper.objects.create(blueprint=blueprint, session=session, form_number=form_number, seed=seed,
+                                items=items, total_points=spec.total_points)
