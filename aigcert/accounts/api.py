@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from aigcert.accounts import rules, selectors
+from aigcert.accounts import rules, selectors, services
 from aigcert.accounts.data import DemoLogin, ProfileSummary
 from aigcert.accounts.demo import demo_accounts_ensure, demo_logins, demo_user
 from aigcert.accounts.roles import STAFF_SIDE_ROLES, Role
@@ -96,12 +96,7 @@ mask_phone = rules.mask_phone
 ID_TYPE_RESIDENT = rules.ID_TYPE_RESIDENT
 
 
-def candidate_ensure_for_import(*, phone: str, legal_name: str, id_number: str, email: str | None, actor,
-                                language: str):
-    from aigcert.accounts.services import candidate_ensure_for_import as ensure
-
-    return ensure(phone=phone, legal_name=legal_name, id_number=id_number, email=email, actor=actor,
-                  language=language)
+candidate_ensure_for_import = services.candidate_ensure_for_import
 
 
 def roles_required(*roles: str) -> Callable:

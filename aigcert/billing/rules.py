@@ -44,6 +44,20 @@ def price_for(purpose: str, *, official: Fees, org_fees: Fees | None = None, org
     return Price(unit_fen=unit, source=source)
 
 
+# Explicit [0-9] rather than \d: \d also matches full-width and other Unicode digits, which Decimal happily parses.
+_YUAN_RE = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+
+
+def yuan_to_fen(text: str) -> int:
+    """Yuan as written (Alipay amounts, a clerk's entry) to integer fen; anything not exactly representable is
+    refused."""
+    if not isinstance(text, str) or not _YUAN_RE.fullmatch(text):
+        raise ValueError(f"not a yuan amount with at most 2 decimals: {text!r}")
+    # Integer parsing, not Decimal arithmetic: Decimal multiplies within a 28-digit context and would round silently.
+    whole, _, frac = text.partition(".")
+    return int(whole) * 100 + int(frac.ljust(2, "0"))
+
+
 def order_number(moment: datetime) -> str:
     """Short enough to type into a bank transfer memo, unique enough to need no lookup table."""
     suffix = "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(6))

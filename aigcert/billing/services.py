@@ -32,6 +32,7 @@ from aigcert.orgs import api as orgs
 
 CASH_PROVIDERS = {Provider.OFFLINE, Provider.ALIPAY, Provider.WECHAT}
 MAX_VOUCHERS_PER_ORDER = 1000
+MAX_AMOUNT_FEN = 2_000_000_000  # 20,000,000 yuan: the bound of every amount column
 
 
 @dataclass(frozen=True)

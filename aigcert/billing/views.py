@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from decimal import Decimal, InvalidOperation
 
 import segno
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from aigcert.accounts import api as accounts
-from aigcert.billing import providers, selectors, services
+from aigcert.billing import providers, rules, selectors, services
 from aigcert.billing.gateways import alipay, wechat
 from aigcert.billing.gateways.base import InvalidNotification
 from aigcert.billing.models import InvoiceRequest, Order, Provider, Refund
@@ -150,13 +149,12 @@ def _credit(note, provider: str, ack: str, *, status: int = 200, content_type: s
 
 # ── finance desk ────────────────────────────────────────────────────────────────────────────────────────────
 def _fen(text: str) -> int | None:
+    """The amount a clerk typed, in yuan (498 or 498.00), as fen; None for anything else."""
     try:
-        value = Decimal((text or "").strip())
-        if not value.is_finite() or value < 0 or value > 20_000_000 or value != value.quantize(Decimal("0.01")):
-            return None
-    except InvalidOperation:
+        fen = rules.yuan_to_fen((text or "").strip())
+    except ValueError:
         return None
-    return int(value * 100)
+    return fen if fen <= services.MAX_AMOUNT_FEN else None
 
 
 @finance

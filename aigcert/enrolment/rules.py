@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 REGISTERED, DEPOSIT_PAID, BOOKED, SAT, PASSED, FAILED, BALANCE_PAID, CERTIFIED, WITHDRAWN = (
     "registered", "deposit_paid", "booked", "sat", "passed", "failed", "balance_paid", "certified", "withdrawn")
 
@@ -31,6 +33,11 @@ def retake_fee_fen(*, retakes_used: int, free_retakes: int, retake_fee_fen: int)
     if retakes_used < 0:
         raise ValueError("retakes_used cannot be negative")
     return 0 if retakes_used < free_retakes else retake_fee_fen
+
+
+def ticket_opens(session_day: date, days_before: int) -> date:
+    """The day the admission ticket can first be downloaded."""
+    return session_day - timedelta(days=days_before)
 
 
 def seats_free(capacity: int, taken: int) -> int:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.utils import timezone
 
 from aigcert.billing import api as billing
@@ -29,7 +27,8 @@ def access_enrolment(user, code) -> Enrolment:
 def booking_data(booking: Booking, session: exams.SessionData, ticket_days_before: int) -> BookingData:
     return BookingData(code=str(booking.code), ticket_number=booking.ticket_number, status=booking.status,
                        status_label=str(booking.get_status_display()), kind=booking.kind, session=session,
-                       ticket_from=timezone.localtime(session.start_at).date() - timedelta(days=ticket_days_before))
+                       ticket_from=rules.ticket_opens(timezone.localtime(session.start_at).date(),
+                                                      ticket_days_before))
 
 
 def enrolment_views(enrolments: list[Enrolment]) -> list[EnrolmentData]:

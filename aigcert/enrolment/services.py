@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aigcert.accounts import api as accounts
 from aigcert.billing import api as billing
 from aigcert.catalog import api as catalog
-from aigcert.core.api import DomainError, NotFound, audit_record, notify, now
+from aigcert.core.api import DomainError, NotFound, audit_record, notify, now, today
 from aigcert.enrolment import rules
 from aigcert.enrolment.models import Booking, EligibilityClaim, Enrolment
 from aigcert.exams import api as exams
@@ -488,6 +489,41 @@ def enrolment_mark_certified(*, enrolment: Enrolment, actor=None) -> Enrolment:
     if enrolment.state != rules.CERTIFIED:
         _transition(enrolment, rules.CERTIFIED, actor=actor)
     return enrolment
+
+
+TICKET_RULES = (
+    gettext_lazy("Sign in to the platform 30 minutes before the start with the account you registered with, and "
+                 "complete the identity check."),
+    gettext_lazy("Use a computer with a stable network connection, a camera and an up-to-date browser."),
+    gettext_lazy("The exam is closed-book: no other people, devices or AI tools may help you."),
+    gettext_lazy("Answers are saved automatically; the exam ends at the deadline even if you do not submit."),
+    gettext_lazy("Bring this ticket number and your ID; the proctor may ask for them."),
+)
+
+
+def admission_ticket(*, user, booking_code, exam_url: str) -> tuple[str, bytes]:
+    """(ticket number, PDF) of the candidate's own confirmed seat. NotFound for anyone else's; a DomainError
+    (its `field` is the enrolment's code, for the page to return to) before the download opens."""
+    booking = Booking.objects.filter(code=booking_code, enrolment__candidate=user,
+                                     status=Booking.Status.CONFIRMED).select_related("enrolment").first()
+    if booking is None:
+        raise NotFound()
+    program = catalog.program_get(booking.enrolment.program_code)
+    session = _session_of(booking)
+    opens = rules.ticket_opens(timezone.localtime(session.start_at).date(), program.exam.ticket_days_before)
+    if today() < opens:
+        raise DomainError(_("The admission ticket can be downloaded from %(day)s.") % {"day": opens.isoformat()},
+                          code="ticket_too_early", field=str(booking.enrolment.code))
+    start = timezone.localtime(session.start_at)
+    profile = accounts.profile_summary(user)
+    pdf = exams.ticket_pdf(exams.TicketData(
+        ticket_number=booking.ticket_number, candidate_name=accounts.legal_name_of(user),
+        id_number_masked=profile.id_number_masked if profile else "", photo=accounts.profile_photo(user),
+        program_name=program.name, session_date=start.date(), sitting_label=session.sitting_label,
+        start_time=f"{start:%H:%M}", duration_minutes=session.duration_minutes, exam_url=exam_url,
+        rules=tuple(str(line) for line in TICKET_RULES), issued_at=timezone.localtime(),
+    ))
+    return booking.ticket_number, pdf
 
 
 def booking_reminders_send(*, days_before: int) -> int:

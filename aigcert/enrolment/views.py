@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from aigcert.accounts import api as accounts
 from aigcert.billing import api as billing
 from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound, inbox, inbox_mark_read, today
-from aigcert.enrolment import forms, selectors, services
+from aigcert.enrolment import forms, rules, selectors, services
 from aigcert.enrolment.importing import template_xlsx
 from aigcert.enrolment.models import Booking, CandidateImport, EligibilityClaim, Enrolment
 from aigcert.enrolment.tasks import candidate_import_task
@@ -88,7 +89,7 @@ def _program_name(code: str | None) -> str:
 
 
 def _with_seats(sessions: list) -> list[tuple]:
-    return [(s, max(0, s.capacity - services.seats_taken(s.pk))) for s in sessions]
+    return [(s, rules.seats_free(s.capacity, services.seats_taken(s.pk))) for s in sessions]
 
 
 @login_required
@@ -161,48 +162,20 @@ def book(request, code):
 
 @login_required
 def ticket(request, booking_code):
-    booking = Booking.objects.filter(code=booking_code, enrolment__candidate=request.user,
-                                     status=Booking.Status.CONFIRMED).select_related("enrolment").first() \
-        if _is_uuid(booking_code) else None
-    if booking is None:
-        raise Http404
-    program = catalog.program_get(booking.enrolment.program_code)
-    session = exams.sessions_by_pk([booking.session_id])[booking.session_id]
-    start = timezone.localtime(session.start_at)
-    if today() < start.date() - timedelta(days=program.exam.ticket_days_before):
-        messages.error(request, _("The admission ticket can be downloaded from %(day)s.") % {
-            "day": (start.date() - timedelta(days=program.exam.ticket_days_before)).isoformat()})
-        return redirect("enrolment:detail", code=booking.enrolment.code)
-    profile = accounts.profile_summary(request.user)
-    pdf = exams.ticket_pdf(exams.TicketData(
-        ticket_number=booking.ticket_number,
-        candidate_name=accounts.legal_name_of(request.user),
-        id_number_masked=profile.id_number_masked if profile else "",
-        photo=accounts.profile_photo(request.user), program_name=program.name, session_date=start.date(),
-        sitting_label=session.sitting_label,
-        start_time=f"{start:%H:%M}", duration_minutes=session.duration_minutes,
-        exam_url=request.build_absolute_uri("/me/"),
-        rules=tuple(str(line) for line in TICKET_RULES), issued_at=timezone.localtime(),
-    ))
+    try:
+        number, pdf = services.admission_ticket(user=request.user, booking_code=booking_code,
+                                                exam_url=request.build_absolute_uri("/me/"))
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("enrolment:detail", code=exc.field)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="ticket-{booking.ticket_number}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="ticket-{number}.pdf"'
     return response
 
 
-TICKET_RULES = (
-    translation.gettext_lazy("Sign in to the platform 30 minutes before the start with the account you registered "
-                             "with, and complete the identity check."),
-    translation.gettext_lazy("Use a computer with a stable network connection, a camera and an up-to-date browser."),
-    translation.gettext_lazy("The exam is closed-book: no other people, devices or AI tools may help you."),
-    translation.gettext_lazy("Answers are saved automatically; the exam ends at the deadline even if you do not "
-                             "submit."),
-    translation.gettext_lazy("Bring this ticket number and your ID; the proctor may ask for them."),
-)
-
-
 def _is_uuid(value) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
     except ValueError:
@@ -227,7 +200,9 @@ def sessions(request):
     form = forms.SessionGenerateForm(request.POST or None, programs=_open_programs())
     if request.method == "POST" and form.is_valid():
         try:
-            created = services_generate(form.cleaned_data, request.user)
+            created = exams.sessions_generate(program_code=form.cleaned_data["program"],
+                                              days=[form.cleaned_data["day"]], actor=request.user,
+                                              capacity=form.cleaned_data.get("capacity"))
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -240,11 +215,6 @@ def sessions(request):
                                                        "program_code": program_code})
 
 
-def services_generate(data: dict, actor):
-    return exams.sessions_generate(program_code=data["program"], days=[data["day"]], actor=actor,
-                                   capacity=data.get("capacity"))
-
-
 @exam_office
 def session_cancel(request, code):
     try:
@@ -254,7 +224,7 @@ def session_cancel(request, code):
     others = [s for s in exams.sessions_upcoming(program_code=session.program_code)
               if s.code != session.code and not s.cancelled and s.state in ("scheduled", "open", "closed")]
     replacements = [(s.code, f"{timezone.localtime(s.start_at):%Y-%m-%d %H:%M} {s.sitting_label} "
-                             f"({max(0, s.capacity - services.seats_taken(s.pk))})") for s in others]
+                             f"({rules.seats_free(s.capacity, services.seats_taken(s.pk))})") for s in others]
     form = forms.SessionCancelForm(request.POST or None, replacements=replacements)
     booked = services.seats_taken(session.pk)
     if request.method == "POST" and form.is_valid():
@@ -293,7 +263,7 @@ def claims(request):
 
 @accounts.roles_required(Role.EXAM_ADMIN, Role.STAFF)
 def claim_proof(request, code):
-    claim_obj = EligibilityClaim.objects.filter(code=code).first() if _is_uuid(code) else None
+    claim_obj = EligibilityClaim.objects.filter(code=code).first()
     if claim_obj is None:
         raise Http404
     response = HttpResponse(claim_obj.proof.open("rb").read(), content_type="application/octet-stream")
@@ -431,10 +401,9 @@ def org_vouchers(request, org_code):
             messages.success(request, _("Seat code assigned; the candidate's deposit is paid."))
         return redirect("enrolment:org_vouchers", org_code=org.code)
     vouchers = billing.vouchers_of_org(org.pk)
-    waiting = [v for v in selectors.enrolment_views(selectors.cohort(org.pk, state="registered"))
-               if v.pending_order is not None]
-    names = {e.pk: accounts.legal_name_of(e.candidate) for e in selectors.cohort(org.pk, state="registered")}
-    by_code = {str(e.code): names[e.pk] for e in selectors.cohort(org.pk, state="registered")}
+    registered = selectors.cohort(org.pk, state="registered")
+    waiting = [v for v in selectors.enrolment_views(registered) if v.pending_order is not None]
+    by_code = {str(e.code): accounts.legal_name_of(e.candidate) for e in registered}
     return render(request, "enrolment/org_vouchers.html", {
         "org": org, "buy": buy, "vouchers": vouchers, "unused": [v for v in vouchers if v.redeemed_at is None],
         "waiting": [(v, by_code.get(v.code, "")) for v in waiting],

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from aigcert.billing.gateways.base import GatewayNotification, InvalidNotification
+from aigcert.billing.rules import yuan_to_fen  # Alipay amounts are yuan strings
 
 # Alipay reads request timestamps as Beijing time; China has had no DST since 1991, so a fixed offset is exact
 # and spares us a tzdata dependency.
@@ -32,8 +32,6 @@ PAID_STATES = frozenset({"TRADE_SUCCESS", "TRADE_FINISHED"})
 # The notify handler must answer exactly this body, or Alipay keeps re-sending (up to 8 times over ~25 hours).
 NOTIFICATION_ACK = "success"
 
-# Explicit [0-9] rather than \d: \d also matches full-width and other Unicode digits, which Decimal happily parses.
-_YUAN_RE = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 
 
 @dataclass(frozen=True)
@@ -44,15 +42,6 @@ class AlipayConfig:
     notify_url: str = ""
     return_url: str = ""
     gateway_url: str = "https://openapi.alipay.com/gateway.do"
-
-
-def yuan_to_fen(text: str) -> int:
-    """Alipay speaks yuan strings; we keep integer fen, so anything that is not exactly representable is refused."""
-    if not isinstance(text, str) or not _YUAN_RE.fullmatch(text):
-        raise ValueError(f"not a yuan amount with at most 2 decimals: {text!r}")
-    # Integer parsing, not Decimal arithmetic: Decimal multiplies within a 28-digit context and would round silently.
-    whole, _, frac = text.partition(".")
-    return int(whole) * 100 + int(frac.ljust(2, "0"))
 
 
 def fen_to_yuan(fen: int) -> str:
