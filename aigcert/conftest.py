@@ -123,3 +123,4 @@ def browser_page(monkeypatch):
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+

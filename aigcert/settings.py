@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "aigcert.itembank",
     "aigcert.exams",
     "aigcert.enrolment",
+    "aigcert.delivery",
+    "aigcert.scoring",
     # Composition layer: pages that gather several contexts.
     "aigcert.portal",
 ]
@@ -296,3 +298,9 @@ WECHAT_PAY = {
     "api_v3_key": os.environ.get("WECHAT_PAY_API_V3_KEY", ""),
     "api_base": os.environ.get("WECHAT_PAY_API_BASE", "https://api.mch.weixin.qq.com"),
 }
+
+# The exam hot path (issue #5). Saves count until the deadline plus this grace (requests already in flight);
+# the server closes attempts once it has passed. Autosave bodies and uploads are capped.
+EXAM_SAVE_GRACE_SECONDS = int(os.environ.get("EXAM_SAVE_GRACE_SECONDS", "15"))
+EXAM_AUTOSAVE_MAX_BYTES = int(os.environ.get("EXAM_AUTOSAVE_MAX_KB", "256")) << 10
+EXAM_UPLOAD_MAX_MB = int(os.environ.get("EXAM_UPLOAD_MAX_MB", "50"))

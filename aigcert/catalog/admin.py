@@ -122,7 +122,7 @@ class StandardItemAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 class LessonInline(ReadOnlyAdmin, admin.TabularInline):
     model = Lesson
     extra = 0
-    fields = ["code", "title_zh", "title_en", "order"]
+    fields = ["code", "title_zh", "title_en", "area_codes", "order"]
 
 
 @admin.register(Chapter)
@@ -134,6 +134,6 @@ class ChapterAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(Lesson)
 class LessonAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["program", "chapter", "code", "title_zh"]
+    list_display = ["program", "chapter", "code", "title_zh", "area_codes"]
     list_filter = ["program"]
     search_fields = ["code", "title_zh", "title_en"]

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.urls import reverse
+
 from aigcert.catalog import rules, selectors
-from aigcert.catalog.data import ExamPolicyData, FeeScheduleData, ProgramData, SittingData, StandardItemData
-from aigcert.catalog.models import ItemType, Program
+from aigcert.catalog.data import (
+    ExamPolicyData,
+    FeeScheduleData,
+    LessonData,
+    ProgramData,
+    SittingData,
+    StandardItemData,
+)
+from aigcert.catalog.models import ItemType, Lesson, Program
 from aigcert.core.api import NotFound
 
 __all__ = [
     "ItemType",
+    "LessonData",
     "ProgramData",
     "StandardItemData",
     "eligibility_check",
     "format_fen",
+    "lessons_for_areas",
+    "lessons_of",
     "program_choices",
     "program_get",
     "program_list_open",
@@ -109,3 +123,61 @@ def standard_items(program_code: str) -> list[StandardItemData]:
         StandardItemData(pk=s.pk, code=s.code, text=s.text, area_code=s.area.code, area_title=s.area.title)
         for s in selectors.standard_items(program_code)
     ]
+
+
+def _lesson_url(program_code: str, lesson_code: str) -> str:
+    """Where a lesson is shown. The one place to change when lessons get pages of their own."""
+    return reverse("catalog:program_detail", args=[program_code]) + f"#lesson-{lesson_code}"
+
+
+def _lesson_data(program_code: str, lesson: Lesson) -> LessonData:
+    return LessonData(
+        code=lesson.code,
+        chapter_code=lesson.chapter.code,
+        title=lesson.title,
+        area_codes=tuple(lesson.area_codes),
+        url=_lesson_url(program_code, lesson.code),
+    )
+
+
+def _program_lessons(program_code: str) -> list[Lesson]:
+    """The program's lessons in syllabus order; NotFound when there is no such program.
+
+    One query, plus a second only when the program has no lessons (to tell "no syllabus" from "no program").
+    """
+    lessons = selectors.lessons(program_code)
+    if not lessons and selectors.program_pk(program_code) is None:
+        raise NotFound()
+    return lessons
+
+
+def lessons_of(program_code: str) -> list[LessonData]:
+    """Every lesson of a program in syllabus order (chapter order, then lesson order); titles in the active language.
+
+    An empty list when the program has no syllabus yet; raises NotFound when there is no such program.
+    """
+    return [_lesson_data(program_code, lesson) for lesson in _program_lessons(program_code)]
+
+
+def lessons_for_areas(program_code: str, area_codes: Iterable[str]) -> dict[str, list[LessonData]]:
+    """For each requested standard-area code, the program's lessons mapped to it, in syllabus order.
+
+    For a gap report: "your weakest area is A2; study lessons L07, L08…". The result has one key per distinct
+    requested code, in the order asked; an area with no lessons mapped to it (including a code the program's
+    standard doesn't define, or any code of a program without a syllabus) gets an empty list. Raises NotFound
+    when there is no such program: an unknown program is the caller's mistake, not a gap with nothing to study.
+    Titles are in the active language. At most two queries, whatever the number of areas; the mapping comes from
+    the `areas` of each lesson in the catalog data file (the platform's reading, not the seeds').
+    """
+    if isinstance(area_codes, str):
+        raise TypeError("area_codes must be an iterable of codes, not one string")
+    wanted = list(dict.fromkeys(area_codes))
+    lessons = _program_lessons(program_code)
+    found: dict[str, list[LessonData]] = {code: [] for code in wanted}
+    for lesson in lessons:
+        mapped = [code for code in lesson.area_codes if code in found]
+        if mapped:
+            data = _lesson_data(program_code, lesson)
+            for code in mapped:
+                found[code].append(data)
+    return found

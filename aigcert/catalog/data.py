@@ -60,3 +60,12 @@ class StandardItemData:
     text: str
     area_code: str
     area_title: str
+
+
+@dataclass(frozen=True)
+class LessonData:
+    code: str
+    chapter_code: str
+    title: str  # in the active language
+    area_codes: tuple[str, ...]  # the program's standard areas it prepares for, in the standard's order
+    url: str  # where the lesson is shown; today an anchor on the program page

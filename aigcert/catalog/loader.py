@@ -127,4 +127,21 @@ def _cross_check(name: str, catalog: CatalogFile) -> list[CatalogProblem]:
         for field, codes in checks:
             for code in duplicate_codes(codes):
                 add(program.code, field, f"code {code!r} is used more than once in this program")
+        _check_lesson_areas(program, add)
     return problems
+
+
+def _check_lesson_areas(program, add) -> None:
+    """A lesson's `areas` name areas of the same program's `standard`, each at most once."""
+    known = [area.code for area in program.standard]
+    chapters = program.syllabus.chapters if program.syllabus else []
+    for chapter in chapters:
+        for lesson in chapter.lessons:
+            field = f"syllabus.chapters[{chapter.code}].lessons[{lesson.code}].areas"
+            for code in lesson.areas:
+                if code not in known:
+                    defined = ", ".join(known) if known else "none"
+                    add(program.code, field,
+                        f"unknown area {code!r}; this program's standard defines: {defined}")
+            for code in duplicate_codes(list(lesson.areas)):
+                add(program.code, field, f"area {code!r} is listed more than once")

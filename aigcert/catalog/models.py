@@ -308,6 +308,9 @@ class Lesson(models.Model):
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Codes of the program's standard areas (StandardArea.code) the lesson prepares for, in the standard's
+    # order; empty when the data file maps it to none.
+    area_codes = models.JSONField(_("standard areas"), default=list, blank=True)
 
     title = Translated()
     description = Translated()

@@ -176,6 +176,8 @@ class LessonSpec(Strict):
     code: str = Field(min_length=1, max_length=20)
     title: Text200
     description: Text | None = None
+    # Codes of this program's standard areas the lesson prepares for (checked against `standard` by the loader).
+    areas: list[Annotated[str, Field(min_length=1, max_length=20)]] = []
 
 
 class ChapterSpec(Strict):

@@ -5,6 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from aigcert.catalog.models import (
     Chapter,
     Direction,
+    Lesson,
     Prerequisite,
     Program,
     Series,
@@ -76,3 +77,9 @@ def standard_items(code: str) -> list[StandardItem]:
 
 def sittings(program_code: str) -> list[Sitting]:
     return list(Sitting.objects.filter(policy__program__code=program_code))
+
+
+def lessons(program_code: str) -> list[Lesson]:
+    """A program's lessons in syllabus order (chapter order, then lesson order), with their chapters: one query."""
+    return list(Lesson.objects.filter(program__code=program_code).select_related("chapter")
+                .order_by("chapter__order", "order", "pk"))

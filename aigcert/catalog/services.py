@@ -219,6 +219,7 @@ def _program_upsert(report: CatalogLoadReport, spec: ProgramSpec, series: Series
                     spec.code, path)
 
     chapters = spec.syllabus.chapters if spec.syllabus else []
+    area_rank = {area.code: rank for rank, area in enumerate(spec.standard)}
     lesson_order = 0
     for order, chapter_spec in enumerate(chapters):
         chapter = _upsert(report, Chapter, {"program": program, "code": chapter_spec.code}, {
@@ -231,6 +232,8 @@ def _program_upsert(report: CatalogLoadReport, spec: ProgramSpec, series: Series
                 "chapter": chapter, "title_zh": lesson.title.zh, "title_en": lesson.title.en,
                 "description_zh": _zh(lesson.description), "description_en": _en(lesson.description),
                 "order": lesson_order,
+                # In the standard's order, so listing [A3, A1] or [A1, A3] in the file stores the same value.
+                "area_codes": sorted(lesson.areas, key=area_rank.__getitem__),
             })
     _delete_missing(report, Lesson.objects.filter(program=program),
                     {lesson.code for c in chapters for lesson in c.lessons}, spec.code, path)

@@ -12,6 +12,7 @@ __all__ = [
     "BookingData",
     "EnrolmentData",
     "booking_reminders_send",
+    "demo_candidate_unlock",
     "demo_registration_load",
     "enrolment_can_be_certified",
     "enrolment_get",
@@ -20,6 +21,7 @@ __all__ = [
     "enrolment_record_result",
     "enrolments_of",
     "program_unlocked",
+    "programs_unlocked",
 ]
 
 enrolments_of = selectors.enrolments_of
@@ -30,6 +32,12 @@ def demo_registration_load(*, org_admin, exam_admin) -> tuple[str, int]:
     from aigcert.enrolment.demo import demo_registration_load as load
 
     return load(org_admin=org_admin, exam_admin=exam_admin)
+
+
+def demo_candidate_unlock(*, candidate, finance) -> bool:
+    from aigcert.enrolment.demo import demo_candidate_unlock as unlock
+
+    return unlock(candidate=candidate, finance=finance)
 
 
 def _by_code(code: str) -> Enrolment:
@@ -70,3 +78,11 @@ def program_unlocked(user, program_code: str) -> bool:
         return False
     return Enrolment.objects.filter(candidate=user, program_code=program_code,
                                     state__in=rules.UNLOCKED_STATES).exists()
+
+
+def programs_unlocked(user) -> list[str]:
+    """The programs whose courses and mock exams this candidate may use, in the order they enrolled."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Enrolment.objects.filter(candidate=user, state__in=rules.UNLOCKED_STATES)
+                .order_by("created_at").values_list("program_code", flat=True).distinct())

@@ -46,3 +46,20 @@ def demo_registration_load(*, org_admin, exam_admin) -> tuple[str, int]:
         except DomainError:
             continue
     return org.name, created
+
+
+@transaction.atomic
+def demo_candidate_unlock(*, candidate, finance, program_code: str = "aigc-general") -> bool:
+    """Register the demo candidate for 通用级 and record their deposit as a bank transfer confirmed by finance, so
+    that courses and mock exams are open in the demo. Returns whether anything was added."""
+    from aigcert.billing import api as billing
+    from aigcert.enrolment import services
+    from aigcert.enrolment.models import Enrolment
+
+    if Enrolment.objects.filter(candidate=candidate, program_code=program_code).exists():
+        return False
+    enrolment = services.enrolment_register(candidate=candidate, program_code=program_code)
+    order = billing.order_for_subject(str(enrolment.code), billing.DEPOSIT)
+    billing.offline_payment_confirm(order_code=order.code, bank_ref=f"DEMO-{enrolment.code.hex[:10].upper()}",
+                                    amount_fen=order.total_fen, actor=finance)
+    return True

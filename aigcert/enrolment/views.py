@@ -126,6 +126,7 @@ def detail(request, code):
     return render(request, "enrolment/detail.html", {
         "e": view, "program": program, "choices": choices, "can_change": can_change,
         "ticket_ready": view.booking is not None and view.booking.confirmed and today() >= view.booking.ticket_from,
+        "unlocked": enrolment.state in rules.UNLOCKED_STATES,
     })
 
 

@@ -7,14 +7,19 @@ from datetime import date
 from django.utils import timezone
 
 from aigcert.core.api import NotFound, now, today
-from aigcert.exams import rules, services
-from aigcert.exams.data import SessionData, TicketData
-from aigcert.exams.models import Session
+from aigcert.exams import papers, rules, services
+from aigcert.exams.data import PaperData, SessionData, TicketData
+from aigcert.exams.models import Paper, Session
 
 __all__ = [
+    "PaperData",
     "SessionData",
     "TicketData",
     "default_exam_day",
+    "demo_blueprints_load",
+    "mock_available",
+    "paper_for_mock",
+    "paper_get",
     "session_cancel",
     "session_get",
     "session_in_horizon",
@@ -109,3 +114,32 @@ def ticket_pdf(ticket: TicketData) -> bytes:
     from aigcert.exams.tickets import ticket_pdf as render
 
     return render(ticket)
+
+
+def _paper_data(paper: Paper) -> PaperData:
+    blueprint = paper.blueprint
+    return PaperData(pk=paper.pk, code=str(paper.code), program_code=blueprint.program_code, mode=blueprint.mode,
+                     blueprint_name=blueprint.name, layout=blueprint.layout, shuffle_items=blueprint.shuffle_items,
+                     shuffle_options=blueprint.shuffle_options, seed=paper.seed, items=tuple(paper.items),
+                     total_points=paper.total_points)
+
+
+def paper_get(pk: int) -> PaperData:
+    paper = papers.paper_get(pk)
+    if paper is None:
+        raise NotFound()
+    return _paper_data(paper)
+
+
+def paper_for_mock(*, program_code: str, candidate_id: int, attempt_number: int) -> PaperData:
+    """A frozen paper for a candidate's next mock exam (DomainError "no_blueprint" when none is set up)."""
+    paper = papers.paper_for_mock(program_code=program_code, candidate_id=candidate_id,
+                                  attempt_number=attempt_number)
+    return paper_get(paper.pk)
+
+
+def mock_available(program_code: str) -> bool:
+    return papers.blueprint_active(program_code, "mock") is not None
+
+
+demo_blueprints_load = papers.demo_blueprints_load

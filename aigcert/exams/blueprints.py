@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from aigcert.catalog import api as catalog
@@ -33,6 +33,14 @@ PROBLEM_MESSAGES = {
 }
 
 
+class BlueprintInvalid(DomainError):
+    """A blueprint refused by `blueprint_check`; `reasons` lists each reason (the message joins them)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons), code="blueprint_invalid")
+        self.reasons = reasons
+
+
 def problem_text(problem: assembly.Problem) -> str:
     params = {k: format(v.normalize(), "f") if isinstance(v, Decimal) else v for k, v in problem.params.items()}
     if "type" in params:
@@ -55,20 +63,29 @@ def _spec(sections: list[dict], areas: list[dict], difficulty_mix: dict, exposur
         raise DomainError(_("The blueprint is not filled in correctly.")) from None
 
 
+def blueprint_spec_from(*, sections: list[dict], areas: list[dict] | None = None, difficulty_mix: dict | None = None,
+                        exposure_cap=None) -> assembly.BlueprintSpec:
+    """The spec of an unsaved blueprint (the editor's rows), as `blueprint_save` reads them."""
+    return _spec(sections, areas or [], difficulty_mix or {}, exposure_cap)
+
+
 def blueprint_spec(blueprint: Blueprint) -> assembly.BlueprintSpec:
     return _spec(blueprint.sections, blueprint.areas, blueprint.difficulty_mix, blueprint.exposure_cap)
 
 
-def bank_for(program_code: str) -> list[assembly.BankItem]:
-    """The approved, not retired item versions of the program, filed under the area of their first standard."""
+def bank_for(program_code: str, mode: str | None = None) -> list[assembly.BankItem]:
+    """The approved, not retired item versions of the program that the mode may use, filed under the area of
+    their first standard."""
     areas = {s.code: s.area_code for s in catalog.standard_items(program_code)}
     return [assembly.BankItem(v.id, v.item_type, areas.get(v.standards[0], "") if v.standards else "",
                               v.difficulty)
-            for v in itembank.approved_versions(program_code)]
+            for v in itembank.approved_versions(program_code, usage=mode)]
 
 
-def blueprint_check(*, program_code: str, spec: assembly.BlueprintSpec) -> list[str]:
-    """Every reason the blueprint can't be used, in the user's language: rules first, then the bank."""
+def blueprint_check(*, program_code: str, spec: assembly.BlueprintSpec, mode: str | None = None,
+                    bank: list[assembly.BankItem] | None = None) -> list[str]:
+    """Every reason the blueprint can't be used, in the user's language: rules first, then the bank (pass
+    `bank_for(program_code, mode)` when the caller has loaded it already)."""
     try:
         program = catalog.program_get(program_code)
     except NotFound:
@@ -79,42 +96,60 @@ def blueprint_check(*, program_code: str, spec: assembly.BlueprintSpec) -> list[
     problems = assembly.blueprint_problems(spec, total_score=program.exam.total_score,
                                            allowed_types=program.exam.item_types, known_areas=known_areas)
     if not problems:
-        problems = assembly.feasibility(spec, bank_for(program_code))
+        problems = assembly.feasibility(spec, bank if bank is not None else bank_for(program_code, mode))
     return [problem_text(p) for p in problems]
 
 
 @transaction.atomic
 def blueprint_save(*, program_code: str, mode: str, name: str, sections: list[dict], areas: list[dict] | None = None,
                    difficulty_mix: dict | None = None, exposure_cap=None, layout: str = Blueprint.Layout.ONE_PER_PAGE,
-                   paper_mode: str = Blueprint.PaperMode.PER_CANDIDATE, forms_count: int = 1, actor) -> Blueprint:
+                   paper_mode: str = Blueprint.PaperMode.PER_CANDIDATE, forms_count: int = 1,
+                   shuffle_items: bool = True, shuffle_options: bool = True, actor) -> Blueprint:
+    """Append a new version: blueprints are never edited. The program's active blueprint of this mode is switched
+    off and the new one switched on in the same transaction; a refused blueprint changes nothing
+    (`BlueprintInvalid` lists the reasons)."""
     spec = _spec(sections, areas or [], difficulty_mix or {}, exposure_cap)
-    reasons = blueprint_check(program_code=program_code, spec=spec)
+    reasons = blueprint_check(program_code=program_code, spec=spec, mode=mode)
     if reasons:
-        raise DomainError(" ".join(reasons), code="blueprint_invalid")
-    blueprint = Blueprint.objects.create(
-        program_code=program_code, mode=mode, name=name.strip() or program_code, layout=layout,
-        paper_mode=paper_mode, forms_count=forms_count, sections=sections, areas=areas or [],
-        difficulty_mix={str(k): str(v) for k, v in (difficulty_mix or {}).items()},
-        exposure_cap=spec.exposure_cap, created_by=actor)
+        raise BlueprintInvalid(reasons)
+    previous = list(Blueprint.objects.select_for_update().filter(program_code=program_code, mode=mode, active=True)
+                    .values_list("pk", "code"))
+    Blueprint.objects.filter(pk__in=[pk for pk, _code in previous]).update(active=False)
+    try:
+        with transaction.atomic():
+            blueprint = Blueprint.objects.create(
+                program_code=program_code, mode=mode, name=name.strip() or program_code, layout=layout,
+                paper_mode=paper_mode, forms_count=forms_count, sections=sections, areas=areas or [],
+                difficulty_mix={str(k): str(v) for k, v in (difficulty_mix or {}).items()},
+                exposure_cap=spec.exposure_cap, shuffle_items=shuffle_items, shuffle_options=shuffle_options,
+                created_by=actor)
+    except IntegrityError:
+        # Another save of this program and mode committed between our lock and insert (one active per pair).
+        raise DomainError(_("Someone else saved a blueprint for this program and mode at the same time. "
+                            "Look at the list and try again."), code="conflict") from None
     audit_record(actor=actor, action="exams.blueprint_save", target=blueprint,
-                 data={"program": program_code, "mode": mode, "sections": sections, "areas": areas or []})
+                 data={"program": program_code, "mode": mode, "sections": sections, "areas": areas or [],
+                       "replaces": [str(code) for _pk, code in previous]})
     return blueprint
 
 
 @transaction.atomic
 def paper_freeze(*, blueprint: Blueprint, session=None, form_number: int = 1, seed: int | None = None,
-                 exposure: dict[int, int] | None = None, papers_before: int = 0) -> Paper:
+                 exposure: dict[int, int] | None = None, papers_before: int = 0,
+                 bank: list[assembly.BankItem] | None = None) -> Paper:
     """Draw and freeze one paper: the payloads come from the item bank's delivery allow-list, never the keys."""
     seed = secrets.randbelow(2**62) if seed is None else seed
     spec = blueprint_spec(blueprint)
     try:
-        picks = assembly.paper_assemble(spec, bank_for(blueprint.program_code), seed=seed, exposure=exposure,
-                                        papers_before=papers_before)
+        picks = assembly.paper_assemble(spec, bank if bank is not None else bank_for(blueprint.program_code,
+                                                                                      blueprint.mode),
+                                        seed=seed, exposure=exposure, papers_before=papers_before)
     except assembly.AssemblyError as exc:
         raise DomainError(" ".join(problem_text(p) for p in exc.problems), code="infeasible") from None
+    payloads = itembank.versions_delivery_payloads(pick.version_id for pick in picks)
     items = [{"slot": f"q{n}", "version_id": pick.version_id, "item_type": pick.item_type,
               "area_code": pick.area_code, "points": format(pick.points.normalize(), "f"),
-              "payload": itembank.version_delivery_payload(pick.version_id)}
+              "payload": payloads[pick.version_id]}
              for n, pick in enumerate(picks, start=1)]
     return Paper.objects.create(blueprint=blueprint, session=session, form_number=form_number, seed=seed,
                                 items=items, total_points=spec.total_points)

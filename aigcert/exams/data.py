@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,20 @@ class TicketData:
     exam_url: str  # where the online exam is taken
     rules: tuple[str, ...]  # already translated lines
     issued_at: datetime
+
+
+@dataclass(frozen=True)
+class PaperData:
+    """A frozen paper as delivery needs it. ``items`` hold delivery-safe payloads only (no keys)."""
+
+    pk: int
+    code: str
+    program_code: str
+    mode: str  # "mock" | "formal"
+    blueprint_name: str
+    layout: str  # "one_per_page" | "all_on_one"
+    shuffle_items: bool
+    shuffle_options: bool
+    seed: int
+    items: tuple[dict[str, Any], ...]  # {"slot", "version_id", "item_type", "area_code", "points", "payload"}
+    total_points: Decimal

@@ -105,6 +105,11 @@ class Blueprint(BaseModel):
         verbose_name = _("blueprint")
         verbose_name_plural = _("blueprints")
         ordering = ["program_code", "mode", "-created_at"]
+        constraints = [
+            # Blueprints are append-only: saving a new one switches the previous one off (exams.blueprints).
+            models.UniqueConstraint(fields=["program_code", "mode"], condition=Q(active=True),
+                                    name="blueprint_one_active_per_program_mode"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -128,6 +133,11 @@ class Paper(BaseModel):
         verbose_name = _("paper")
         verbose_name_plural = _("papers")
         ordering = ["blueprint", "form_number"]
+        constraints = [
+            # A session's papers are numbered 1..N once: a repeated or concurrent pre-assembly can't double them.
+            models.UniqueConstraint(fields=["session", "form_number"], condition=Q(session__isnull=False),
+                                    name="paper_unique_form_per_session"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.blueprint} #{self.form_number}"
@@ -136,3 +146,54 @@ class Paper(BaseModel):
         if self.pk is not None:
             raise ValueError("a paper is frozen once created")
         super().save(*args, **kwargs)
+
+
+class PaperBatch(BaseModel):
+    """One run of pre-assembling a formal session's papers in the background, with its progress. Papers already
+    frozen stay when a run fails; the next run adds only the missing ones."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Preparing papers")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.PROTECT,
+                                related_name="paper_batches")
+    blueprint = models.ForeignKey(Blueprint, verbose_name=_("blueprint"), on_delete=models.PROTECT,
+                                  related_name="+")
+    papers_before = models.PositiveIntegerField(_("papers before"), default=0)
+    requested = models.PositiveIntegerField(_("papers to add"))
+    done = models.PositiveIntegerField(_("papers added"), default=0)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("reasons"), blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("paper batch")
+        verbose_name_plural = _("paper batches")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session"], condition=Q(status__in=["queued", "running"]),
+                                    name="paper_batch_one_live_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} +{self.requested}"
+
+    @property
+    def live(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE or not self.requested:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, int(self.done * 100 / self.requested))
+
+    @property
+    def reasons(self) -> list[str]:
+        return [line for line in self.error.splitlines() if line.strip()]

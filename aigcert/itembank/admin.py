@@ -33,8 +33,8 @@ class CommentInline(admin.TabularInline):
 class ItemAdmin(admin.ModelAdmin):
     """Content changes go through the staff pages (versions, review); the admin reads, and can retire."""
 
-    list_display = ("id", "item_type", "program", "status", "head", "live", "created_by", "updated_at")
-    list_filter = ("status", "item_type", "program")
+    list_display = ("id", "item_type", "program", "status", "usage", "head", "live", "created_by", "updated_at")
+    list_filter = ("status", "usage", "item_type", "program")
     search_fields = ("head__stem_text", "code")
     readonly_fields = ("code", "program", "item_type", "status", "head", "live", "created_by", "retired_at",
                        "retired_reason", "created_at", "updated_at")

@@ -2,24 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from aigcert.core.api import NotFound
+from aigcert.itembank import content as c
 from aigcert.itembank import services
-from aigcert.itembank.data import VersionData
+from aigcert.itembank.data import CriterionData, ReviewData, VersionData
 from aigcert.itembank.demo import demo_bank_load
 from aigcert.itembank.models import Item, ItemVersion
 from aigcert.itembank.payloads import delivery_payload
+from aigcert.itembank.scoring import is_answered, objective_score
 
-__all__ = ["VersionData", "approved_versions", "demo_bank_load", "version_delivery_payload"]
+__all__ = [
+    "CriterionData",
+    "ReviewData",
+    "VersionData",
+    "approved_versions",
+    "demo_bank_load",
+    "is_answered",
+    "responses_score",
+    "version_delivery_payload",
+    "versions_delivery_payloads",
+    "versions_review",
+]
+
+# Which items each kind of use may draw: formal-only items never appear where keys are shown afterwards.
+_USAGES = {
+    "mock": (Item.Usage.ANY, Item.Usage.PRACTICE),
+    "practice": (Item.Usage.ANY, Item.Usage.PRACTICE),
+    "formal": (Item.Usage.ANY, Item.Usage.FORMAL),
+}
 
 
-def approved_versions(program_code: str, *, item_type: str | None = None) -> list[VersionData]:
-    """The approved version of every item of a program that isn't retired: what papers may use."""
+def approved_versions(program_code: str, *, item_type: str | None = None,
+                      usage: str | None = None) -> list[VersionData]:
+    """The approved version of every item of a program that isn't retired: what papers may use.
+
+    ``usage`` ("mock", "practice" or "formal") keeps only the items the exam office allows there."""
     items = (Item.objects.filter(program__code=program_code, live__isnull=False)
              .exclude(status=Item.Status.RETIRED).select_related("live").prefetch_related("live__standards"))
     if item_type:
         items = items.filter(item_type=item_type)
+    if usage:
+        items = items.filter(usage__in=_USAGES[usage])
     return [
         VersionData(id=item.live.pk, code=str(item.live.code), item_code=str(item.code), item_type=item.item_type,
                     points=item.live.points, difficulty=item.live.difficulty,
@@ -34,5 +61,52 @@ def version_delivery_payload(version_id: int) -> dict[str, Any]:
     if version is None:
         raise NotFound()
     return delivery_payload(services.version_content(version))
+
+
+def _contents(version_ids: Iterable[int]) -> dict[int, tuple[ItemVersion, c.ItemContent]]:
+    versions = (ItemVersion.objects.filter(pk__in=set(version_ids)).select_related("item")
+                .prefetch_related("standards"))
+    return {v.pk: (v, services.version_content(v)) for v in versions}
+
+
+def versions_delivery_payloads(version_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The delivery payloads of many versions in a fixed number of queries (papers freeze 100 at a time)."""
+    return {pk: delivery_payload(content) for pk, (_v, content) in _contents(version_ids).items()}
+
+
+def responses_score(responses: Sequence[tuple[int, Any]]) -> list[Decimal | None]:
+    """Score (version id, response value) pairs with the item rules; None where people or the judge score."""
+    contents = _contents(pk for pk, _value in responses)
+    scores: list[Decimal | None] = []
+    for pk, value in responses:
+        if pk not in contents:
+            raise NotFound()
+        scores.append(objective_score(contents[pk][1], value))
+    return scores
+
+
+def _key_display(item: c.ItemContent) -> tuple[str, ...]:
+    if item.item_type in c.CHOICE_TYPES:
+        return tuple(c.key_letters(item))
+    if item.item_type == c.FILL_IN:
+        return tuple(" / ".join(a.text for a in b.answers if a.score > 0) for b in item.blanks)
+    return tuple(item.key)
+
+
+def versions_review(version_ids: Iterable[int]) -> dict[int, ReviewData]:
+    """Keys, explanations and rubrics, for the result page of a finished mock exam only."""
+    reviews = {}
+    for pk, (version, item) in _contents(version_ids).items():
+        key: tuple[str, ...] = tuple(item.key)
+        if item.item_type == c.FILL_IN:
+            key = tuple(next((a.text for a in b.answers if a.score > 0), "") for b in item.blanks)
+        reviews[pk] = ReviewData(
+            id=pk, item_code=str(version.item.code), item_type=item.item_type, points=item.points or Decimal(0),
+            objective=item.item_type in c.OBJECTIVE_TYPES, key=key, key_display=_key_display(item),
+            explanation_html=item.explanation,
+            rubric=tuple(CriterionData(cr.name, tuple((lv.label, lv.points, lv.description) for lv in cr.levels))
+                         for cr in item.rubric),
+            reference=item.reference_prompt or item.reference_solution, stem_text=version.stem_text)
+    return reviews
 
 

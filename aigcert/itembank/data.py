@@ -15,3 +15,27 @@ class VersionData:
     points: Decimal
     difficulty: int
     standards: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CriterionData:
+    name: str
+    levels: tuple[tuple[str, Decimal, str], ...]  # (label, points, description)
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    """What a candidate may see of a version after a mock exam: the key, the explanation and, for items people
+    mark, the rubric and a reference answer. Never part of a paper."""
+
+    id: int
+    item_code: str
+    item_type: str
+    points: Decimal
+    objective: bool
+    key: tuple[str, ...]            # option ids, "true"/"false", or one accepted answer per blank
+    key_display: tuple[str, ...]    # option letters in the bank's order, or the answers as text
+    explanation_html: str
+    rubric: tuple[CriterionData, ...]
+    reference: str                  # a reference prompt or solution, where the item has one
+    stem_text: str

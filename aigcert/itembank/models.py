@@ -20,6 +20,11 @@ class Item(BaseModel):
         APPROVED = "approved", _("Approved")
         RETIRED = "retired", _("Retired")
 
+    class Usage(models.TextChoices):
+        ANY = "any", _("Mock exams, practice and formal exams")
+        FORMAL = "formal", _("Formal exams only")
+        PRACTICE = "practice", _("Mock exams and practice only")
+
     program = models.ForeignKey("catalog.Program", verbose_name=_("program"), on_delete=models.PROTECT,
                                 related_name="+")
     item_type = models.CharField(_("item type"), max_length=20, choices=ItemType.choices)
@@ -32,6 +37,8 @@ class Item(BaseModel):
                              on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    # Mock results show keys and explanations, so an item kept secret for formal exams must stay out of them.
+    usage = models.CharField(_("used in"), max_length=20, choices=Usage.choices, default=Usage.ANY)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     retired_reason = models.CharField(_("reason for retiring"), max_length=300, blank=True)
 

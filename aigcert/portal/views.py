@@ -7,6 +7,7 @@ from aigcert.accounts import api as accounts_api
 from aigcert.catalog import api as catalog_api
 from aigcert.core.api import inbox_unread_count, join_list
 from aigcert.enrolment import api as enrolment_api
+from aigcert.scoring import api as scoring_api
 from aigcert.orgs import api as orgs_api
 
 
@@ -27,8 +28,19 @@ def center(request):
         "profile": accounts_api.profile_summary(request.user),
         "roles": join_list(accounts_api.user_role_labels(request.user)),
         "is_staff_side": accounts_api.user_has_any_role(request.user, accounts_api.STAFF_SIDE_ROLES),
+        "mocks": _mocks(request.user),
     }
     return render(request, "portal/center.html", context)
+
+
+def _mocks(user) -> list[dict]:
+    names = {e.program_code: e.program_name for e in enrolment_api.enrolments_of(user)}
+    rows = []
+    for code in enrolment_api.programs_unlocked(user):
+        taken, best, to_retry = scoring_api.mock_summary(user.pk, code)
+        rows.append({"code": code, "name": names.get(code, code), "taken": taken, "best": best,
+                     "to_retry": to_retry})
+    return rows
 
 
 @accounts_api.roles_required(*accounts_api.STAFF_SIDE_ROLES)

@@ -120,6 +120,8 @@ def test_intermediate_and_senior_prerequisites_are_stored_as_rules():
 @pytest.mark.django_db
 def test_loading_twice_changes_nothing():
     load(SHIPPED_CATALOG)
+    # The lesson→area mapping is part of what must come back unchanged.
+    assert sum(1 for codes in Lesson.objects.values_list("area_codes", flat=True) if codes) == 218
     before = snapshot()
     audit_count = len(audit_events(action="catalog.load"))
     output = load(SHIPPED_CATALOG)
@@ -138,6 +140,11 @@ def test_reloading_an_edited_file_updates_in_place(tmp_path):
     general["fees"].update(total_fen=89800, deposit_fen=59800)
     general["syllabus"]["chapters"][0]["lessons"][0]["title"] = {"zh": "AIGC行业概述（修订）"}
     removed = general["syllabus"]["chapters"][0]["lessons"].pop()["code"]
+    # A remapped lesson (L07 → A2, A3), written in the "wrong" order: stored in the standard's order.
+    general["syllabus"]["chapters"][2]["lessons"][0]["areas"] = ["A3", "A2"]
+    l07_pk = Lesson.objects.get(program__code="aigc-general", code="L07").pk
+    # A lesson whose mapping is dropped from the file loses it.
+    del general["syllabus"]["chapters"][1]["lessons"][0]["areas"]
     report = services.catalog_load(path=write(tmp_path, data))
     assert report.updated["feeschedule"] == 1 and report.updated["lesson"] >= 1
     assert report.deleted["lesson"] == 1
@@ -147,7 +154,22 @@ def test_reloading_an_edited_file_updates_in_place(tmp_path):
     lesson = Lesson.objects.get(pk=lesson_pk)
     assert lesson.title_zh == "AIGC行业概述（修订）"
     assert not Lesson.objects.filter(program__code="aigc-general", code=removed).exists()
+    assert Lesson.objects.get(pk=l07_pk).area_codes == ["A2", "A3"]
+    assert Lesson.objects.get(program__code="aigc-general", code="L04").area_codes == []
     assert Program.objects.count() == 10
+
+
+@pytest.mark.django_db
+def test_reordering_a_lessons_areas_in_the_file_changes_nothing(tmp_path):
+    """The mapping is stored in the standard's order, so [A2, A1] and [A1, A2] are the same value."""
+    load(SHIPPED_CATALOG)
+    assert Lesson.objects.get(program__code="aigc-general", code="L02").area_codes == ["A1", "A2"]
+    before = snapshot()
+    data = shipped()
+    program_of(data, "aigc-general")["syllabus"]["chapters"][0]["lessons"][1]["areas"] = ["A2", "A1"]
+    report = services.catalog_load(path=write(tmp_path, data))
+    assert not report.changed
+    assert snapshot() == before
 
 
 def bad_files():
@@ -167,6 +189,11 @@ def bad_files():
             for key in path[:-1]:
                 node = node[key]
             del node[path[-1]]
+        return mutate
+
+    def lesson_areas(code, chapter, lesson, areas):
+        def mutate(data):
+            program_of(data, code)["syllabus"]["chapters"][chapter]["lessons"][lesson]["areas"] = areas
         return mutate
 
     def duplicate_lesson(data):
@@ -194,6 +221,14 @@ def bad_files():
          "aigc-engineer-senior", "prerequisites[0].min_years", "greater than or equal to 1"),
         ("duplicate lesson code", duplicate_lesson, "aigc-mentor", "syllabus.chapters.lessons.code",
          "used more than once"),
+        ("unknown area code on a lesson", lesson_areas("aigc-general", 2, 0, ["A2", "A9"]), "aigc-general",
+         "syllabus.chapters[C03].lessons[L07].areas", "unknown area 'A9'; this program's standard defines: A1, A2, A3"),
+        ("area code in the wrong case", lesson_areas("aigc-anime-pro", 1, 0, ["a2"]), "aigc-anime-pro",
+         "syllabus.chapters[C02].lessons[L20].areas", "unknown area 'a2'"),
+        ("area listed twice on a lesson", lesson_areas("aigc-mentor", 0, 0, ["A3", "A3"]), "aigc-mentor",
+         "syllabus.chapters[C00].lessons[L01].areas", "area 'A3' is listed more than once"),
+        ("areas not a list", lesson_areas("aigc-general", 0, 0, "A2"), "aigc-general",
+         "syllabus.chapters[0].lessons[0].areas", "valid list"),
         ("unexpected field", set_in("aigc-general", ["fee"], 1), "aigc-general", "fee", "Extra inputs"),
         ("open program without fees", set_in("aigc-general", ["fees"], None), "aigc-general", None,
          "an open program needs fees"),

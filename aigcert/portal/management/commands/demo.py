@@ -5,6 +5,7 @@ from django.db import connection
 
 from aigcert.accounts import api as accounts_api
 from aigcert.enrolment import api as enrolment_api
+from aigcert.exams import api as exams_api
 from aigcert.itembank import api as itembank_api
 
 
@@ -27,10 +28,15 @@ class Command(BaseCommand):
         added = itembank_api.demo_bank_load(author=accounts_api.demo_user(accounts_api.Role.ITEM_AUTHOR),
                                             reviewer=accounts_api.demo_user(accounts_api.Role.ITEM_REVIEWER))
         self.stdout.write(f"Item bank: {added} demo items added and approved.")
+        blueprints = exams_api.demo_blueprints_load(actor=accounts_api.demo_user(accounts_api.Role.EXAM_ADMIN))
+        self.stdout.write(f"Blueprints: {blueprints} demo mock/formal blueprints added.")
         org_name, sessions = enrolment_api.demo_registration_load(
             org_admin=accounts_api.demo_user(accounts_api.Role.ORG_ADMIN),
             exam_admin=accounts_api.demo_user(accounts_api.Role.EXAM_ADMIN))
         self.stdout.write(f"Partner organization: {org_name}; {sessions} exam sessions added.")
+        if enrolment_api.demo_candidate_unlock(candidate=accounts_api.demo_user(accounts_api.Role.CANDIDATE),
+                                               finance=accounts_api.demo_user(accounts_api.Role.FINANCE)):
+            self.stdout.write("Demo candidate: registered for 通用级 with the deposit paid (mock exams are open).")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {logins[0].password})"))
         for login in logins:
             self.stdout.write(f"  {login.role_label:<28} {login.login}")

@@ -1,0 +1,47 @@
+"""What other apps may ask delivery: attempts and their responses once closed, and the minute's close-out."""
+
+from __future__ import annotations
+
+from aigcert.core.api import NotFound
+from aigcert.delivery import services
+from aigcert.delivery.data import AttemptData
+from aigcert.delivery.models import Attempt, Response
+
+__all__ = ["ATTEMPT_CLOSED", "AttemptData", "attempt_get", "attempts_close_due", "attempts_of", "responses_get"]
+
+ATTEMPT_CLOSED = services.ATTEMPT_CLOSED
+attempts_close_due = services.attempts_close_due
+
+
+def _data(attempt: Attempt) -> AttemptData:
+    return AttemptData(
+        pk=attempt.pk, code=str(attempt.code), candidate_id=attempt.candidate_id, program_code=attempt.program_code,
+        kind=attempt.kind, number=attempt.number, paper_id=attempt.paper_id, session_code=attempt.session_code,
+        state=attempt.state, started_at=attempt.started_at, deadline_at=attempt.deadline_at,
+        closed_at=attempt.closed_at, closed_by_server=attempt.closed_by_server, order=attempt.order,
+        answered_count=attempt.answered_count, answers_hash=attempt.answers_hash)
+
+
+def attempt_get(code, *, candidate_id: int | None = None) -> AttemptData:
+    """An attempt by code; with ``candidate_id``, only that candidate's (others look missing)."""
+    attempts = Attempt.objects.filter(code=code)
+    if candidate_id is not None:
+        attempts = attempts.filter(candidate_id=candidate_id)
+    attempt = attempts.first()
+    if attempt is None:
+        raise NotFound()
+    return _data(attempt)
+
+
+def attempts_of(candidate_id: int, *, program_code: str | None = None, kind: str | None = None) -> list[AttemptData]:
+    attempts = Attempt.objects.filter(candidate_id=candidate_id)
+    if program_code:
+        attempts = attempts.filter(program_code=program_code)
+    if kind:
+        attempts = attempts.filter(kind=kind)
+    return [_data(a) for a in attempts.order_by("started_at")]
+
+
+def responses_get(attempt_pk: int) -> dict[str, tuple[object, bool]]:
+    """slot → (value, flagged) of a closed or open attempt."""
+    return {r.slot: (r.value, r.flagged) for r in Response.objects.filter(attempt_id=attempt_pk)}

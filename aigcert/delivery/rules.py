@@ -1,0 +1,143 @@
+"""Pure rules of an attempt: presentation order, what a response may hold, the clock, the receipt. No ORM."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+CHOICE_TYPES = ("single_choice", "multiple_choice")
+TEXT_LIMITS = {  # characters; generous for answers, small enough to keep an autosave light
+    "essay": 20_000,
+    "prompt_task": 10_000,
+    "program": 64_000,
+}
+BLANK_LIMIT = 200
+
+# Refusal codes; views turn them into messages in the candidate's language.
+NOT_ON_PAPER = "not_on_paper"
+BAD_OPTION = "bad_option"
+BAD_SHAPE = "bad_shape"
+TOO_LONG = "too_long"
+UPLOAD_ONLY = "upload_only"
+
+
+def presentation_order(items: list[dict[str, Any]], *, seed: int, shuffle_items: bool,
+                       shuffle_options: bool) -> dict[str, Any]:
+    """The candidate's order of items and of each choice item's options, reproducible from the seed."""
+    slots = [item["slot"] for item in items]
+    if shuffle_items:
+        random.Random(f"{seed}:items").shuffle(slots)
+    options = {}
+    for item in items:
+        ids = [o["id"] for o in item["payload"].get("options", [])]
+        if ids and shuffle_options:
+            random.Random(f"{seed}:{item['slot']}").shuffle(ids)
+        if ids:
+            options[item["slot"]] = ids
+    return {"slots": slots, "options": options}
+
+
+def response_schema(items: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    schema: dict[str, list[Any]] = {}
+    for item in items:
+        payload = item["payload"]
+        t = item["item_type"]
+        if t in CHOICE_TYPES:
+            schema[item["slot"]] = [t, [o["id"] for o in payload.get("options", [])]]
+        elif t == "fill_in":
+            schema[item["slot"]] = [t, int(payload.get("blanks") or 0)]
+        else:
+            schema[item["slot"]] = [t, None]
+    return schema
+
+
+def value_problem(schema: dict[str, list[Any]], slot: str, value: Any) -> str | None:
+    """Why ``value`` can't be the answer to ``slot``, or None. ``None`` clears an answer and is always fine."""
+    if slot not in schema:
+        return NOT_ON_PAPER
+    item_type, detail = schema[slot]
+    if value is None:
+        return None
+    if item_type == "single_choice":
+        if not isinstance(value, str):
+            return BAD_SHAPE
+        return None if value in detail else BAD_OPTION
+    if item_type == "multiple_choice":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(set(value)) != len(value):
+            return BAD_SHAPE
+        return None if set(value) <= set(detail) else BAD_OPTION
+    if item_type == "true_false":
+        return None if isinstance(value, bool) else BAD_SHAPE
+    if item_type == "fill_in":
+        if not isinstance(value, list) or len(value) != detail or not all(isinstance(v, str) for v in value):
+            return BAD_SHAPE
+        return TOO_LONG if any(len(v) > BLANK_LIMIT for v in value) else None
+    if item_type == "work_upload":
+        return UPLOAD_ONLY  # files arrive through the upload endpoint, never as an autosaved value
+    if not isinstance(value, str):
+        return BAD_SHAPE
+    return TOO_LONG if len(value) > TEXT_LIMITS.get(item_type, 10_000) else None
+
+
+def accepts_saves(*, state: str, deadline_at: datetime, moment: datetime, grace_seconds: int) -> bool:
+    """Saves count until the deadline plus a short grace for requests already on their way."""
+    return state == "open" and moment <= deadline_at + timedelta(seconds=grace_seconds)
+
+
+def due_for_close(*, deadline_at: datetime, moment: datetime, grace_seconds: int) -> bool:
+    return moment > deadline_at + timedelta(seconds=grace_seconds)
+
+
+def remaining_seconds(deadline_at: datetime, moment: datetime) -> int:
+    return max(0, int((deadline_at - moment).total_seconds()))
+
+
+def answers_hash(values: dict[str, Any]) -> str:
+    """A fingerprint of the submitted answers for the candidate's receipt: the same answers, the same hash."""
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Leading bytes of the formats a work upload may be: a file whose content says otherwise is refused.
+_MAGIC = {
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "gif": (b"GIF87a", b"GIF89a"),
+    "pdf": (b"%PDF-",),
+    "zip": (b"PK\x03\x04", b"PK\x05\x06"),
+    "docx": (b"PK\x03\x04",),
+    "pptx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "webp": (b"RIFF",),
+    "wav": (b"RIFF",),
+    "psd": (b"8BPS",),
+    "mp3": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
+    "webm": (b"\x1a\x45\xdf\xa3",),
+}
+_TEXT_TYPES = {"txt", "md", "svg"}
+
+
+def upload_problem(*, filename: str, head: bytes, size: int, allowed_types: list[str], max_bytes: int) -> str | None:
+    """Why a file can't be handed in: "type", "content" (bytes don't match the extension), "size" or "empty"."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not extension or extension not in {t.lower() for t in allowed_types}:
+        return "type"
+    if size <= 0:
+        return "empty"
+    if size > max_bytes:
+        return "size"
+    if extension in _MAGIC and not any(head.startswith(m) for m in _MAGIC[extension]):
+        return "content"
+    if extension in ("mp4", "mov") and head[4:8] != b"ftyp":
+        return "content"
+    if extension in _TEXT_TYPES:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:  # a cut in the middle of a character at the end of the head is fine
+            if exc.start < len(head) - 4:
+                return "content"
+    return None

@@ -1,0 +1,220 @@
+"""Attempt writes: start, open on a device, autosave, upload, submit, and the server's close at the deadline."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from aigcert.core.api import DomainError, NotFound, audit_record, now, outbox_publish
+from aigcert.delivery import rules
+from aigcert.delivery.hotpath import responses_upsert
+from aigcert.delivery.models import Attempt, Response, Upload
+from aigcert.exams.api import PaperData
+from aigcert.itembank import api as itembank
+
+ATTEMPT_CLOSED = "delivery.attempt_closed"
+
+
+def _grace() -> int:
+    return settings.EXAM_SAVE_GRACE_SECONDS
+
+
+def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: int,
+                  session_code: str = "", start_at=None) -> tuple[Attempt, bool]:
+    """Start an attempt, or return the open one (a second start, a double click, two tabs): (attempt, created)."""
+    existing = Attempt.objects.filter(candidate=candidate, program_code=paper.program_code, kind=kind,
+                                      state=Attempt.State.OPEN).first()
+    if existing is not None:
+        return existing, False
+    moment = start_at or now()
+    seed = secrets.randbelow(2**62)
+    items = list(paper.items)
+    number = (Attempt.objects.filter(candidate=candidate, program_code=paper.program_code, kind=kind)
+              .aggregate(n=Max("number"))["n"] or 0) + 1
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                candidate=candidate, program_code=paper.program_code, kind=kind, number=number, paper_id=paper.pk,
+                session_code=session_code, seed=seed,
+                order=rules.presentation_order(items, seed=seed, shuffle_items=paper.shuffle_items,
+                                               shuffle_options=paper.shuffle_options),
+                schema=rules.response_schema(items), started_at=moment,
+                deadline_at=moment + timedelta(minutes=duration_minutes))
+    except IntegrityError:
+        # Another request started it first; that one is the attempt.
+        return Attempt.objects.get(candidate=candidate, program_code=paper.program_code, kind=kind,
+                                   state=Attempt.State.OPEN), False
+    audit_record(actor=candidate, action="delivery.attempt_start", target=attempt,
+                 data={"kind": kind, "program": paper.program_code, "paper": paper.code, "seed": seed,
+                       "deadline": attempt.deadline_at.isoformat()})
+    return attempt, True
+
+
+def attempt_claim_device(attempt: Attempt) -> str:
+    """A page load takes the attempt over: it gets a fresh device token; the page before it is now superseded."""
+    token = secrets.token_urlsafe(24)
+    Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(device=token)
+    attempt.device = token
+    return token
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: dict[str, int]  # slot → seq now stored
+    stale: list[str]       # slots whose write was older than what is stored: ignored, not an error
+
+
+class Superseded(DomainError):
+    pass
+
+
+class TimeUp(DomainError):
+    pass
+
+
+def _deduplicated(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if entry["slot"] not in latest or entry["seq"] > latest[entry["slot"]]["seq"]:
+            latest[entry["slot"]] = entry
+    return list(latest.values())
+
+
+def responses_check(attempt: Attempt, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every entry valid or none written: (slot, problem code) of the first bad one raises."""
+    for entry in entries:
+        problem = rules.value_problem(attempt.schema, entry["slot"], entry["value"])
+        if problem:
+            raise DomainError(problem, code=problem, field=entry["slot"])
+    return _deduplicated(entries)
+
+
+def responses_save(*, attempt: Attempt, device: str, entries: list[dict[str, Any]]) -> SaveResult:
+    """The autosave. The caller fetched the attempt (query 1); this is one more statement, and no scoring."""
+    moment = now()
+    if attempt.state != Attempt.State.OPEN or not rules.accepts_saves(
+            state=attempt.state, deadline_at=attempt.deadline_at, moment=moment, grace_seconds=_grace()):
+        raise TimeUp("time_up", code="time_up")
+    if device != attempt.device:
+        raise Superseded("superseded", code="superseded")
+    entries = responses_check(attempt, entries)
+    saved = responses_upsert(attempt_id=attempt.pk, device=device, saved_at=moment,
+                             rows=[(e["slot"], e["value"], bool(e.get("flagged")), e["seq"]) for e in entries])
+    if entries and not saved and not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN,
+                                                            device=device).exists():
+        # Nothing written because the attempt closed or moved between our read and the write (rare: a 4th query).
+        current = Attempt.objects.only("state", "device").get(pk=attempt.pk)
+        if current.state != Attempt.State.OPEN:
+            raise TimeUp("time_up", code="time_up")
+        raise Superseded("superseded", code="superseded")
+    return SaveResult(saved=saved, stale=[e["slot"] for e in entries if e["slot"] not in saved])
+
+
+def upload_save(*, attempt: Attempt, device: str, slot: str, seq: int, name: str, data: bytes,
+                allowed_types: list[str], max_mb: int | None) -> Upload:
+    """Store a handed-in file and point the slot's response at it, with the same guards as an autosave."""
+    if attempt.schema.get(slot, [None])[0] != "work_upload":
+        raise DomainError(rules.NOT_ON_PAPER, code=rules.NOT_ON_PAPER, field=slot)
+    moment = now()
+    if not rules.accepts_saves(state=attempt.state, deadline_at=attempt.deadline_at, moment=moment,
+                               grace_seconds=_grace()):
+        raise TimeUp("time_up", code="time_up")
+    if device != attempt.device:
+        raise Superseded("superseded", code="superseded")
+    cap = settings.EXAM_UPLOAD_MAX_MB
+    max_bytes = min(max_mb or cap, cap) << 20
+    problem = rules.upload_problem(filename=name, head=data[:64], size=len(data), allowed_types=allowed_types,
+                                   max_bytes=max_bytes)
+    if problem:
+        raise DomainError(problem, code=f"upload_{problem}", field=slot)
+    with transaction.atomic():
+        upload = Upload(attempt=attempt, slot=slot, name=name[:200], size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest())
+        extension = name.rsplit(".", 1)[-1].lower()
+        upload.file.save(f"{attempt.code}-{slot}.{extension}", ContentFile(data), save=False)
+        upload.save()
+        value = {"upload": str(upload.code), "name": upload.name, "size": upload.size}
+        saved = responses_upsert(attempt_id=attempt.pk, device=device, saved_at=moment,
+                                 rows=[(slot, value, False, seq)])
+        if not saved:
+            raise DomainError("stale", code="stale", field=slot)
+    return upload
+
+
+def _close(attempt: Attempt, *, by_server: bool, key: str = "") -> bool:
+    """Close an open attempt once (conditional UPDATE), fix the receipt, and tell whoever listens."""
+    moment = now()
+    closed = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(
+        state=Attempt.State.EXPIRED if by_server else Attempt.State.SUBMITTED, closed_at=moment,
+        closed_by_server=by_server, submit_key=key[:64], device="")
+    if not closed:
+        return False
+    values = {r.slot: r.value for r in Response.objects.filter(attempt=attempt)}
+    answered = sum(1 for slot, value in values.items()
+                   if itembank.is_answered(attempt.schema.get(slot, ["", None])[0], value))
+    Attempt.objects.filter(pk=attempt.pk).update(answered_count=answered, answers_hash=rules.answers_hash(values))
+    attempt.refresh_from_db()
+    audit_record(actor=None if by_server else attempt.candidate, action="delivery.attempt_close", target=attempt,
+                 data={"by_server": by_server, "answered": answered, "hash": attempt.answers_hash})
+    outbox_publish(topic=ATTEMPT_CLOSED, payload={"attempt": str(attempt.code), "kind": attempt.kind,
+                                                  "program": attempt.program_code, "by_server": by_server})
+    return True
+
+
+def attempt_submit(*, attempt: Attempt, key: str, device: str = "",
+                   entries: list[dict[str, Any]] | None = None) -> tuple[Attempt, bool]:
+    """Submit: the last unsaved answers first (when this device may still save), then close. Idempotent: a
+    second submit — same key, another tab, after the server closed it — returns the closed attempt unchanged.
+    Returns (attempt, closed_now)."""
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.state != Attempt.State.OPEN:
+            return locked, False
+        if entries and device == locked.device and rules.accepts_saves(
+                state=locked.state, deadline_at=locked.deadline_at, moment=now(), grace_seconds=_grace()):
+            entries = responses_check(locked, entries)
+            responses_upsert(attempt_id=locked.pk, device=device, saved_at=now(),
+                             rows=[(e["slot"], e["value"], bool(e.get("flagged")), e["seq"]) for e in entries])
+        late = rules.due_for_close(deadline_at=locked.deadline_at, moment=now(), grace_seconds=_grace())
+        _close(locked, by_server=late, key=key)
+        return locked, True
+
+
+def attempt_close_if_due(attempt: Attempt) -> Attempt:
+    """Close an attempt whose time ran out when someone looks at it, without waiting for the minute tick."""
+    if attempt.state == Attempt.State.OPEN and rules.due_for_close(
+            deadline_at=attempt.deadline_at, moment=now(), grace_seconds=_grace()):
+        with transaction.atomic():
+            locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+            _close(locked, by_server=True)
+        attempt.refresh_from_db()
+    return attempt
+
+
+def attempts_close_due(*, limit: int = 500) -> int:
+    """Close every open attempt past its deadline and grace, whatever its page does. Run by the minute tick."""
+    cutoff = now() - timedelta(seconds=_grace())
+    closed = 0
+    for pk in Attempt.objects.filter(state=Attempt.State.OPEN, deadline_at__lt=cutoff).values_list("pk", flat=True)[
+            :limit]:
+        with transaction.atomic():
+            attempt = Attempt.objects.select_for_update().filter(pk=pk, state=Attempt.State.OPEN).first()
+            if attempt is not None and _close(attempt, by_server=True):
+                closed += 1
+    return closed
+
+
+def attempt_for(candidate_id: int, code) -> Attempt:
+    """The candidate's attempt; someone else's and a missing one look the same."""
+    attempt = Attempt.objects.filter(code=code, candidate_id=candidate_id).first()
+    if attempt is None:
+        raise NotFound()
+    return attempt

@@ -1,0 +1,119 @@
+"""Delivery fixtures: candidates whose program is unlocked, on top of the root `exam_bank` (catalog, demo bank
+and demo blueprints, loaded once per module). Enrolment rows are made through the app registry: their model is
+not ours to import, and paying a deposit is enrolment's own tested journey."""
+
+import json
+import re
+
+import pytest
+from django.apps import apps
+
+from aigcert.accounts.api import Role
+from aigcert.exam_fixtures import _exam_bank_once, exam_bank
+
+GENERAL = "aigc-general"
+
+
+def unlock(user, program_code=GENERAL):
+    apps.get_model("enrolment", "Enrolment").objects.create(candidate=user, program_code=program_code,
+                                                            state="deposit_paid")
+    return user
+
+
+@pytest.fixture
+def catalog(exam_bank):
+    """Overrides the root fixture: the module's catalog is already loaded."""
+
+
+@pytest.fixture
+def examinee(exam_bank, make_user):
+    """A candidate who paid the deposit of 通用级: mock exams are open to them."""
+    return unlock(make_user(Role.CANDIDATE))
+
+
+@pytest.fixture
+def examinee_client(client, examinee):
+    client.force_login(examinee)
+    return client
+
+
+# -- helpers shared by the delivery tests ---------------------------------------------------------------------
+
+START = "/exam/mock/aigc-general/start/"
+
+
+def config_of(page) -> dict:
+    """The player's embedded configuration (the JSON in <script id="exam-config">)."""
+    found = re.search(r'<script id="exam-config" type="application/json">(.*?)</script>', page.content.decode(), re.S)
+    assert found, "the player page has no exam-config"
+    return json.loads(found.group(1))
+
+
+def post_json(client, url: str, body, **extra):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(url, data, content_type="application/json", **extra)
+
+
+def valid_value(schema_entry):
+    """A value each item type accepts: the first option, True, empty blanks, some text."""
+    item_type, detail = schema_entry
+    if item_type == "single_choice":
+        return detail[0]
+    if item_type == "multiple_choice":
+        return [detail[0]]
+    if item_type == "true_false":
+        return True
+    if item_type == "fill_in":
+        return ["x"] * detail
+    return "我的回答"
+
+
+def responses_table() -> list[tuple]:
+    """Every response row, for "nothing changed" checks."""
+    return list(apps.get_model("delivery", "Response").objects.order_by("attempt_id", "slot")
+                .values_list("attempt_id", "slot", "value", "flagged", "seq"))
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded work goes to a throwaway folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def open_mock(examinee_client):
+    """A started 通用级 mock with its player loaded (as a browser would): (attempt, config)."""
+    started = examinee_client.post(START)
+    assert started.status_code == 302
+    page = examinee_client.get(started["Location"])
+    assert page.status_code == 200
+    config = config_of(page)
+    attempt = apps.get_model("delivery", "Attempt").objects.get(code=config["code"])
+    return attempt, config
+
+
+# What the endpoints say when they refuse, in English (the `aigcert_language` cookie set to "en").
+EN = {
+    "not_on_paper": "This item is not on your paper.",
+    "bad_option": "That option is not one of this item's options.",
+    "bad_shape": "This answer is not in the form the item expects.",
+    "too_long": "This answer is too long.",
+    "upload_only": "Hand in files with the upload button.",
+    "time_up": "Time is up. Your exam was submitted with the answers saved before the deadline.",
+    "superseded": ("This exam is now open in another window or on another device. Continue there, or reload this "
+                   "page to continue here."),
+    "too_large": "Too much at once. Please save again.",
+    "malformed": "The request could not be read.",
+    "login": "Your login has ended. Log in again; your saved answers are kept.",
+    "not_found": "Not found.",
+    "upload_type": "Files of this type are not accepted for this item.",
+    "upload_size": "The file is larger than this item allows.",
+    "upload_content": "The file's content does not match its type.",
+    "upload_empty": "The file is empty.",
+    "stale": "A newer answer to this item is already saved.",
+}
+
+
+def english(client):
+    client.cookies["aigcert_language"] = "en"
+    return client

@@ -1,0 +1,289 @@
+"""The exam player and its JSON endpoints. Autosave stays within three queries: it reads the session's user id
+(no user row), the attempt, and writes the responses in one statement."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aigcert.catalog import api as catalog
+from aigcert.core.api import DomainError, NotFound, now
+from aigcert.delivery import rules, selectors, services
+from aigcert.delivery.models import Attempt
+from aigcert.enrolment import api as enrolment
+from aigcert.exams import api as exams
+
+
+def refusal_text(code: str) -> str:
+    texts = {
+        rules.NOT_ON_PAPER: _("This item is not on your paper."),
+        rules.BAD_OPTION: _("That option is not one of this item's options."),
+        rules.BAD_SHAPE: _("This answer is not in the form the item expects."),
+        rules.TOO_LONG: _("This answer is too long."),
+        rules.UPLOAD_ONLY: _("Hand in files with the upload button."),
+        "time_up": _("Time is up. Your exam was submitted with the answers saved before the deadline."),
+        "superseded": _("This exam is now open in another window or on another device. Continue there, or "
+                        "reload this page to continue here."),
+        "too_large": _("Too much at once. Please save again."),
+        "malformed": _("The request could not be read."),
+        "login": _("Your login has ended. Log in again; your saved answers are kept."),
+        "not_found": _("Not found."),
+        "upload_type": _("Files of this type are not accepted for this item."),
+        "upload_size": _("The file is larger than this item allows."),
+        "upload_content": _("The file's content does not match its type."),
+        "upload_empty": _("The file is empty."),
+        "stale": _("A newer answer to this item is already saved."),
+    }
+    return str(texts.get(code, _("The answer could not be saved.")))
+
+
+def _refuse(code: str, status: int, **extra: Any) -> JsonResponse:
+    return JsonResponse({"error": code, "message": refusal_text(code), **extra}, status=status)
+
+
+def _epoch_ms(moment) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _done_url(attempt: Attempt) -> str:
+    return reverse("delivery:done", args=[attempt.code])
+
+
+def _entries(body: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = body.get("responses") or []
+    if not isinstance(entries, list):
+        raise ValueError
+    clean = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("slot"), str):
+            raise ValueError
+        seq = entry.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**62:
+            raise ValueError
+        clean.append({"slot": entry["slot"], "value": entry.get("value"), "flagged": bool(entry.get("flagged")),
+                      "seq": seq})
+    return clean
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    body = json.loads(request.body or b"{}")
+    if not isinstance(body, dict):
+        raise ValueError
+    return body
+
+
+def _too_large(request: HttpRequest) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > settings.EXAM_AUTOSAVE_MAX_BYTES
+    except ValueError:
+        return True
+
+
+@login_required
+@require_POST
+def mock_start(request: HttpRequest, program_code: str) -> HttpResponse:
+    """Start (or resume) a mock exam of a program the candidate has unlocked."""
+    try:
+        program = catalog.program_get(program_code)
+    except NotFound:
+        raise Http404 from None
+    if program.exam is None or not enrolment.program_unlocked(request.user, program_code):
+        raise Http404
+    number = Attempt.objects.filter(candidate=request.user, program_code=program_code,
+                                    kind=Attempt.Kind.MOCK).count() + 1
+    open_attempt = Attempt.objects.filter(candidate=request.user, program_code=program_code,
+                                          kind=Attempt.Kind.MOCK, state=Attempt.State.OPEN).first()
+    if open_attempt is None:
+        try:
+            paper = exams.paper_for_mock(program_code=program_code, candidate_id=request.user.pk,
+                                         attempt_number=number)
+        except DomainError as exc:
+            return render(request, "delivery/unavailable.html", {"program": program, "reason": exc.message},
+                          status=409)
+        open_attempt, _created = services.attempt_start(candidate=request.user, paper=paper,
+                                                        kind=Attempt.Kind.MOCK,
+                                                        duration_minutes=program.exam.duration_minutes)
+    return redirect("delivery:player", code=open_attempt.code)
+
+
+@login_required
+def player(request: HttpRequest, code) -> HttpResponse:
+    try:
+        attempt = services.attempt_for(request.user.pk, code)
+    except NotFound:
+        raise Http404 from None
+    attempt = services.attempt_close_if_due(attempt)
+    if attempt.state != Attempt.State.OPEN:
+        return redirect(_done_url(attempt))
+    device = services.attempt_claim_device(attempt)
+    paper = exams.paper_get(attempt.paper_id)
+    program = catalog.program_get(attempt.program_code)
+    responses = selectors.responses_of(attempt)
+    items = selectors.player_items(attempt, paper)
+    moment = now()
+    config = {
+        "code": str(attempt.code),
+        "device": device,
+        "layout": paper.layout,
+        "deadline": _epoch_ms(attempt.deadline_at),
+        "serverNow": _epoch_ms(moment),
+        "seqBase": max((r.seq for r in responses.values()), default=0) + 1,
+        "saved": {slot: {"value": r.value, "flagged": r.flagged, "seq": r.seq} for slot, r in responses.items()},
+        "saveUrl": reverse("delivery:autosave", args=[attempt.code]),
+        "submitUrl": reverse("delivery:submit", args=[attempt.code]),
+        "uploadUrl": reverse("delivery:upload", args=[attempt.code]),
+        "doneUrl": _done_url(attempt),
+        "csrf": get_token(request),
+        "strings": {
+            "saved": _("All answers saved"),
+            "saving": _("Saving…"),
+            "offline": _("Offline: answers are kept on this device and sent when the connection returns."),
+            "retrying": _("Connection problem: trying again…"),
+            "superseded": refusal_text("superseded"),
+            "timeUp": refusal_text("time_up"),
+            "refused": _("This answer was not accepted:"),
+            "confirmSubmit": _("Submit your exam now? You can't change answers afterwards."),
+            "unanswered": _("Unanswered items: %(n)s."),
+            "timeLeft": _("Time left"),
+            "minutesLeft": _("%(n)s minutes left."),
+            "answered": _("answered"),
+            "notAnswered": _("not answered"),
+            "flagged": _("flagged for review"),
+            "item": _("Item %(n)s"),
+            "uploading": _("Uploading…"),
+            "uploaded": _("Handed in:"),
+            "submitting": _("Submitting…"),
+        },
+    }
+    response = render(request, "delivery/player.html", {
+        "attempt": attempt, "paper": paper, "program": program, "items": items, "config": config,
+        "total": len(items),
+    })
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # Autosave then finds the language in the cookie and never has to load the user to pick it.
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, get_language(), max_age=settings.LANGUAGE_COOKIE_AGE,
+                            samesite="Lax")
+    return response
+
+
+@require_POST
+def autosave(request: HttpRequest, code) -> JsonResponse:
+    """The hot path: query 1 the session (none with a cache backend), 2 the attempt, 3 the guarded upsert."""
+    if _too_large(request):
+        return _refuse("too_large", 413)
+    candidate_id = request.session.get(SESSION_KEY)
+    if candidate_id is None:
+        return _refuse("login", 401)
+    try:
+        body = _json_body(request)
+        entries = _entries(body)
+        device = str(body.get("device") or "")
+    except (ValueError, UnicodeDecodeError):
+        return _refuse("malformed", 400)
+    attempt = (Attempt.objects.only("id", "code", "state", "deadline_at", "device", "schema")
+               .filter(code=code, candidate_id=candidate_id).first())
+    if attempt is None:
+        return _refuse("not_found", 404)
+    try:
+        result = services.responses_save(attempt=attempt, device=device, entries=entries)
+    except services.TimeUp:
+        return _refuse("time_up", 409, redirect=_done_url(attempt))
+    except services.Superseded:
+        return _refuse("superseded", 409)
+    except DomainError as exc:
+        return _refuse(exc.code, 400, slot=exc.field)
+    return JsonResponse({"saved": result.saved, "stale": result.stale, "serverNow": _epoch_ms(now()),
+                         "deadline": _epoch_ms(attempt.deadline_at)})
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, code) -> JsonResponse:
+    try:
+        attempt = services.attempt_for(request.user.pk, code)
+    except NotFound:
+        return _refuse("not_found", 404)
+    slot = request.POST.get("slot", "")
+    file = request.FILES.get("file")
+    try:
+        seq = int(request.POST.get("seq", ""))
+    except ValueError:
+        return _refuse("malformed", 400)
+    if file is None:
+        return _refuse("upload_empty", 400, slot=slot)
+    item = next((i for i in exams.paper_get(attempt.paper_id).items if i["slot"] == slot), None)
+    if item is None:
+        return _refuse(rules.NOT_ON_PAPER, 400, slot=slot)
+    if file.size > (settings.EXAM_UPLOAD_MAX_MB << 20):
+        return _refuse("upload_size", 400, slot=slot)
+    try:
+        saved = services.upload_save(attempt=attempt, device=request.POST.get("device", ""), slot=slot, seq=seq,
+                                     name=file.name, data=file.read(),
+                                     allowed_types=item["payload"].get("allowed_types") or [],
+                                     max_mb=item["payload"].get("max_size_mb"))
+    except services.TimeUp:
+        return _refuse("time_up", 409, redirect=_done_url(attempt))
+    except services.Superseded:
+        return _refuse("superseded", 409)
+    except DomainError as exc:
+        return _refuse(exc.code, 400, slot=slot)
+    return JsonResponse({"saved": {slot: seq}, "value": {"upload": str(saved.code), "name": saved.name,
+                                                         "size": saved.size}})
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, code) -> JsonResponse:
+    """Idempotent: any number of submits (same key, two tabs, after the deadline) end on the same receipt."""
+    try:
+        attempt = services.attempt_for(request.user.pk, code)
+    except NotFound:
+        return _refuse("not_found", 404)
+    try:
+        body = _json_body(request)
+        entries = _entries(body)
+    except (ValueError, UnicodeDecodeError):
+        return _refuse("malformed", 400)
+    key = str(body.get("key") or "")[:64]
+    try:
+        attempt, _closed_now = services.attempt_submit(attempt=attempt, key=key, device=str(body.get("device") or ""),
+                                                       entries=entries)
+    except DomainError as exc:
+        return _refuse(exc.code, 400, slot=exc.field)
+    return JsonResponse({"state": attempt.state, "redirect": _done_url(attempt),
+                         "answered": attempt.answered_count, "hash": attempt.answers_hash[:12]})
+
+
+def _result_url(attempt: Attempt) -> str | None:
+    try:
+        return reverse("scoring:mock_result", args=[attempt.code])
+    except NoReverseMatch:
+        return None
+
+
+@login_required
+def done(request: HttpRequest, code) -> HttpResponse:
+    """The receipt: when the exam closed, how many items were answered, and a short hash of the answers."""
+    try:
+        attempt = services.attempt_for(request.user.pk, code)
+    except NotFound:
+        raise Http404 from None
+    attempt = services.attempt_close_if_due(attempt)
+    if attempt.state == Attempt.State.OPEN:
+        return redirect("delivery:player", code=attempt.code)
+    if attempt.kind == Attempt.Kind.MOCK and (url := _result_url(attempt)):
+        return redirect(url)
+    return render(request, "delivery/done.html", {
+        "attempt": attempt, "program": catalog.program_get(attempt.program_code),
+        "total": len(attempt.schema), "short_hash": attempt.answers_hash[:12]})

@@ -1,0 +1,22 @@
+"""Scoring listens for closed attempts (through the outbox; delivery does not know scoring exists)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from aigcert.core.api import outbox_subscribe
+from aigcert.delivery import api as delivery
+
+
+def on_attempt_closed(payload: dict) -> None:
+    # Mocks are scored at once for the candidate; formal sessions are scored as a batch after the session (#7).
+    if payload.get("kind") != "mock":
+        return
+    from aigcert.scoring.tasks import attempt_score_task
+
+    code = payload["attempt"]
+    transaction.on_commit(lambda: attempt_score_task.enqueue(attempt_code=code))
+
+
+def register() -> None:
+    outbox_subscribe(delivery.ATTEMPT_CLOSED, on_attempt_closed)

@@ -1,0 +1,81 @@
+"""Scores of closed attempts, item by item, and each candidate's wrong-answer notebook."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aigcert.core.api import BaseModel
+
+
+class AttemptScore(BaseModel):
+    """The objective score of one closed attempt. Items people mark stay open (``awarded`` empty) until they do."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Being scored")
+        SCORED = "scored", _("Scored")
+
+    attempt = models.OneToOneField("delivery.Attempt", verbose_name=_("attempt"), on_delete=models.PROTECT,
+                                   related_name="+")
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("candidate"), on_delete=models.PROTECT,
+                                  related_name="+")
+    program_code = models.SlugField(_("program"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=10)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    objective_points = models.DecimalField(_("objective points"), max_digits=7, decimal_places=2, default=0)
+    objective_max = models.DecimalField(_("objective maximum"), max_digits=7, decimal_places=2, default=0)
+    paper_max = models.DecimalField(_("paper maximum"), max_digits=7, decimal_places=2, default=0)
+    unscored_items = models.PositiveIntegerField(_("items left to people"), default=0)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attempt score")
+        verbose_name_plural = _("attempt scores")
+        indexes = [models.Index(fields=["candidate", "program_code", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}: {self.objective_points}/{self.paper_max}"
+
+
+class ItemScore(models.Model):
+    score = models.ForeignKey(AttemptScore, verbose_name=_("attempt score"), on_delete=models.CASCADE,
+                              related_name="items")
+    slot = models.CharField(_("item"), max_length=16)
+    version_id = models.PositiveBigIntegerField(_("item version"))
+    item_type = models.CharField(_("item type"), max_length=20)
+    area_code = models.CharField(_("area"), max_length=20, blank=True)
+    max_points = models.DecimalField(_("maximum"), max_digits=7, decimal_places=2)
+    awarded = models.DecimalField(_("points"), max_digits=7, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("item score")
+        verbose_name_plural = _("item scores")
+        constraints = [models.UniqueConstraint(fields=["score", "slot"], name="item_score_one_per_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.awarded}/{self.max_points}"
+
+
+class NotebookEntry(BaseModel):
+    """An item a candidate got wrong in a mock exam (错题本), kept until they answer it right on a retry."""
+
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("candidate"), on_delete=models.CASCADE,
+                                  related_name="+")
+    program_code = models.SlugField(_("program"), max_length=60)
+    version_id = models.PositiveBigIntegerField(_("item version"))
+    area_code = models.CharField(_("area"), max_length=20, blank=True)
+    last_answer = models.JSONField(_("last wrong answer"), null=True, blank=True)
+    wrong_count = models.PositiveIntegerField(_("times wrong"), default=0)
+    retries = models.PositiveIntegerField(_("retries"), default=0)
+    last_wrong_at = models.DateTimeField(_("last wrong at"))
+    mastered_at = models.DateTimeField(_("answered right at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("wrong-answer notebook entry")
+        verbose_name_plural = _("wrong-answer notebook entries")
+        ordering = ["-last_wrong_at"]
+        constraints = [models.UniqueConstraint(fields=["candidate", "version_id"], name="notebook_one_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id}: {self.version_id}"

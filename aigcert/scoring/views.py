@@ -1,0 +1,103 @@
+"""The candidate's mock pages: history with a trend chart, the result with keys and a gap report, the notebook."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from aigcert.catalog import api as catalog
+from aigcert.core.api import NotFound
+from aigcert.delivery import api as delivery
+from aigcert.enrolment import api as enrolment
+from aigcert.exams import api as exams
+from aigcert.itembank import api as itembank
+from aigcert.scoring import rules, selectors, services
+
+
+@login_required
+def mocks(request: HttpRequest) -> HttpResponse:
+    programs = []
+    for code in enrolment.programs_unlocked(request.user):
+        program = catalog.program_get(code)
+        history = selectors.mock_history(request.user.pk, code)
+        scored = [(a, s) for a, s in history if s is not None and s.state == "scored"]
+        maximum = max((s.paper_max for _a, s in scored), default=Decimal(100))
+        points = rules.trend_points([s.objective_points for _a, s in scored], maximum=maximum)
+        line_y = None
+        if program.exam and scored:
+            line = rules.pass_line(pass_mark=program.exam.pass_mark, total_score=program.exam.total_score,
+                                   paper_max=maximum)
+            line_y = rules.trend_points([line], maximum=maximum)[0][1]
+        programs.append({
+            "program": program, "available": exams.mock_available(code), "history": list(reversed(history)),
+            "open": next((a for a, _s in history if not a.closed), None), "points": points,
+            "polyline": " ".join(f"{x},{y}" for x, y in points), "line_y": line_y,
+            "labels": [(x, y, s.objective_points) for (x, y), (_a, s) in zip(points, scored, strict=True)],
+        })
+    return render(request, "scoring/mocks.html", {"programs": programs})
+
+
+@login_required
+def mock_result(request: HttpRequest, code) -> HttpResponse:
+    try:
+        attempt = delivery.attempt_get(code, candidate_id=request.user.pk)
+    except NotFound:
+        raise Http404 from None
+    if attempt.kind != "mock":
+        raise Http404
+    if not attempt.closed:
+        return redirect("delivery:player", code=attempt.code)
+    score = selectors.score_of(attempt)
+    if score is None:
+        return render(request, "scoring/mock_pending.html", {"attempt": attempt,
+                                                             "program": catalog.program_get(attempt.program_code)})
+    context = selectors.mock_review(attempt, score)
+    return render(request, "scoring/mock_result.html", {"attempt": attempt, "score": score, **context})
+
+
+@login_required
+def notebook(request: HttpRequest) -> HttpResponse:
+    entries = selectors.notebook_of(request.user.pk)
+    reviews = itembank.versions_review(e.version_id for e in entries)
+    rows = [{"entry": e, "stem": reviews[e.version_id].stem_text if e.version_id in reviews else "",
+             "type_label": catalog.ItemType(reviews[e.version_id].item_type).label if e.version_id in reviews else ""}
+            for e in entries]
+    mastered = len(selectors.notebook_of(request.user.pk, mastered=True))
+    return render(request, "scoring/notebook.html", {"rows": rows, "mastered": mastered})
+
+
+def _posted_value(item_type: str, post) -> object:
+    if item_type == "single_choice":
+        return post.get("r") or None
+    if item_type == "multiple_choice":
+        return sorted(post.getlist("r")) or None
+    if item_type == "true_false":
+        return {"true": True, "false": False}.get(post.get("r", ""))
+    if item_type == "fill_in":
+        blanks = sorted((k for k in post if k.startswith("blank-")), key=lambda k: int(k.split("-")[1]))
+        return [post.get(k, "")[:200] for k in blanks]
+    return None
+
+
+@login_required
+def notebook_retry(request: HttpRequest, code) -> HttpResponse:
+    entry = selectors.notebook_entry(request.user.pk, code)
+    if entry is None:
+        raise Http404
+    payload = itembank.versions_delivery_payloads([entry.version_id])[entry.version_id]
+    context = {"entry": entry, "payload": payload}
+    if request.method == "POST":
+        value = _posted_value(payload["type"], request.POST)
+        right, earned, possible = services.notebook_retry(entry=entry, value=value)
+        review = itembank.versions_review([entry.version_id])[entry.version_id]
+        letters = {o["id"]: o["label"] for o in payload.get("options", [])}
+        context.update(answered=True, right=right, earned=earned, possible=possible, review=review,
+                       answer=selectors.answer_text(payload["type"], value, letters),
+                       correct=("".join(letters.get(k, k) for k in review.key)
+                                if payload["type"] in ("single_choice", "multiple_choice")
+                                else selectors.answer_text(payload["type"], review.key[0] == "true", letters)
+                                if payload["type"] == "true_false" else " / ".join(review.key_display)))
+    return render(request, "scoring/notebook_retry.html", context)
