@@ -3,7 +3,7 @@
     .venv/bin/python bench/paper_assembly.py [--papers 5000] [--bank 3000]
 
 Pure assembly only (section counts, area coverage, difficulty mix, an exposure cap of 30 %, each paper seeing the
-exposure of the ones before it). Freezing papers into the database is measured when the paper store lands (#5).
+exposure of the ones before it). Freezing papers into the database is measured by bench/paper_freeze.py.
 Target (issue #5): under 60 s.
 """
 

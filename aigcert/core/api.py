@@ -5,6 +5,7 @@ from aigcert.core.clock import now, today
 from aigcert.core.data import AuditEventData
 from aigcert.core.errors import DomainError, NotFound
 from aigcert.core.i18n import Translated, join_list
+from aigcert.core.jsonfield import UnicodeJSONEncoder
 from aigcert.core.models import BaseModel, TimestampedModel
 from aigcert.core.notify import inbox, inbox_mark_read, inbox_unread_count, notify
 from aigcert.core.outbox import outbox_publish, outbox_retry, outbox_subscribe
@@ -21,6 +22,7 @@ __all__ = [
     "ReadOnlyAdmin",
     "TimestampedModel",
     "Translated",
+    "UnicodeJSONEncoder",
     "audit_events",
     "audit_record",
     "cjk_pdf",

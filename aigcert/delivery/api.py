@@ -7,10 +7,12 @@ from aigcert.delivery import services
 from aigcert.delivery.data import AttemptData
 from aigcert.delivery.models import Attempt, Response
 
-__all__ = ["ATTEMPT_CLOSED", "AttemptData", "attempt_get", "attempts_close_due", "attempts_of", "responses_get"]
+__all__ = ["ATTEMPT_CLOSED", "AttemptData", "attempt_get", "attempts_close_due", "attempts_of",
+           "has_open_formal_attempt", "responses_get"]
 
 ATTEMPT_CLOSED = services.ATTEMPT_CLOSED
 attempts_close_due = services.attempts_close_due
+has_open_formal_attempt = services.has_open_formal_attempt
 
 
 def _data(attempt: Attempt) -> AttemptData:

@@ -72,14 +72,34 @@ def value_problem(schema: dict[str, list[Any]], slot: str, value: Any) -> str | 
     if item_type == "true_false":
         return None if isinstance(value, bool) else BAD_SHAPE
     if item_type == "fill_in":
-        if not isinstance(value, list) or len(value) != detail or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, list) or len(value) != detail or not all(_text(v) for v in value):
             return BAD_SHAPE
         return TOO_LONG if any(len(v) > BLANK_LIMIT for v in value) else None
     if item_type == "work_upload":
-        return UPLOAD_ONLY  # files arrive through the upload endpoint, never as an autosaved value
-    if not isinstance(value, str):
+        # Files arrive through the upload endpoint. An autosave may only repeat what that endpoint stored (to save
+        # the item's flag); it is resolved within the attempt wherever it is read, so it can't borrow another file.
+        return None if _upload_reference(value) else UPLOAD_ONLY
+    if not _text(value):
         return BAD_SHAPE
     return TOO_LONG if len(value) > TEXT_LIMITS.get(item_type, 10_000) else None
+
+
+def _text(value: Any) -> bool:
+    # NUL is no character anyone types, and PostgreSQL's jsonb refuses it; a lone surrogate can't be stored as
+    # UTF-8 at all. One answer on every database: refused.
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _upload_reference(value: Any) -> bool:
+    return (isinstance(value, dict) and set(value) == {"upload", "name", "size"} and isinstance(value["upload"], str)
+            and len(value["upload"]) <= 64 and _text(value["name"]) and len(value["name"]) <= 200
+            and isinstance(value["size"], int) and not isinstance(value["size"], bool))
 
 
 def accepts_saves(*, state: str, deadline_at: datetime, moment: datetime, grace_seconds: int) -> bool:
@@ -118,6 +138,7 @@ _MAGIC = {
     "mp3": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
     "webm": (b"\x1a\x45\xdf\xa3",),
 }
+_RIFF_KIND = {"webp": b"WEBP", "wav": b"WAVE"}  # both start with RIFF; bytes 8–12 say which
 _TEXT_TYPES = {"txt", "md", "svg"}
 
 
@@ -133,6 +154,8 @@ def upload_problem(*, filename: str, head: bytes, size: int, allowed_types: list
     if extension in _MAGIC and not any(head.startswith(m) for m in _MAGIC[extension]):
         return "content"
     if extension in ("mp4", "mov") and head[4:8] != b"ftyp":
+        return "content"
+    if extension in _RIFF_KIND and head[8:12] != _RIFF_KIND[extension]:
         return "content"
     if extension in _TEXT_TYPES:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aigcert.catalog.api import ItemType
+from aigcert.core.api import NotFound
 from aigcert.delivery.models import Attempt, Response
 from aigcert.exams.api import PaperData
 from aigcert.itembank import api as itembank
@@ -35,3 +36,11 @@ def player_items(attempt: Attempt, paper: PaperData) -> list[dict[str, Any]]:
 def answered_slots(attempt: Attempt, responses: dict[str, Response]) -> set[str]:
     return {slot for slot, r in responses.items()
             if itembank.is_answered(attempt.schema.get(slot, ["", None])[0], r.value)}
+
+
+def access_attempt(candidate_id: int, code) -> Attempt:
+    """The candidate's attempt; someone else's and a missing one look the same."""
+    attempt = Attempt.objects.filter(code=code, candidate_id=candidate_id).first()
+    if attempt is None:
+        raise NotFound()
+    return attempt

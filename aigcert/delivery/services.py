@@ -12,11 +12,13 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
-from aigcert.core.api import DomainError, NotFound, audit_record, now, outbox_publish
+from aigcert.core.api import DomainError, audit_record, now, outbox_publish
 from aigcert.delivery import rules
 from aigcert.delivery.hotpath import responses_upsert
 from aigcert.delivery.models import Attempt, Response, Upload
+from aigcert.exams import api as exams
 from aigcert.exams.api import PaperData
 from aigcert.itembank import api as itembank
 
@@ -48,17 +50,46 @@ def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: i
                                                shuffle_options=paper.shuffle_options),
                 schema=rules.response_schema(items), started_at=moment,
                 deadline_at=moment + timedelta(minutes=duration_minutes))
+            audit_record(actor=candidate, action="delivery.attempt_start", target=attempt,
+                         data={"kind": kind, "program": paper.program_code, "paper": paper.code, "seed": seed,
+                               "deadline": attempt.deadline_at.isoformat()})
     except IntegrityError:
         # Another request started it first; that one is the attempt.
         return Attempt.objects.get(candidate=candidate, program_code=paper.program_code, kind=kind,
                                    state=Attempt.State.OPEN), False
-    audit_record(actor=candidate, action="delivery.attempt_start", target=attempt,
-                 data={"kind": kind, "program": paper.program_code, "paper": paper.code, "seed": seed,
-                       "deadline": attempt.deadline_at.isoformat()})
     return attempt, True
 
 
+def mock_start(*, candidate, program_code: str, duration_minutes: int) -> Attempt:
+    """Start (or resume) a mock exam: the open one if there is one, else a new attempt on the blueprint's paper.
+
+    Raises DomainError when the program has no mock set up, or while a formal exam of the candidate is open."""
+    if has_open_formal_attempt(candidate.pk):
+        raise DomainError(_("Mock exams and study tools are closed while your formal exam is open."),
+                          code="formal_open")
+    open_attempt = Attempt.objects.filter(candidate=candidate, program_code=program_code, kind=Attempt.Kind.MOCK,
+                                          state=Attempt.State.OPEN).first()
+    if open_attempt is not None:
+        return open_attempt
+    number = Attempt.objects.filter(candidate=candidate, program_code=program_code,
+                                    kind=Attempt.Kind.MOCK).count() + 1
+    with transaction.atomic():
+        # One transaction: if a double click loses the race below, its freshly frozen paper goes with it.
+        paper = exams.paper_for_mock(program_code=program_code, candidate_id=candidate.pk, attempt_number=number)
+        attempt, _created = attempt_start(candidate=candidate, paper=paper, kind=Attempt.Kind.MOCK,
+                                          duration_minutes=duration_minutes)
+    return attempt
+
+
+def has_open_formal_attempt(candidate_id: int) -> bool:
+    """While a formal exam is open, nothing that could help with it (mocks, keys, the tutor) is available."""
+    return Attempt.objects.filter(candidate_id=candidate_id, kind=Attempt.Kind.FORMAL,
+                                  state=Attempt.State.OPEN).exists()
+
+
 def attempt_claim_device(attempt: Attempt) -> str:
+    # The UPDATE's row lock makes a save from the old device either finish first (and be seen by the page that
+    # loads next) or find the new token (and write nothing): see the FOR SHARE in hotpath.py.
     """A page load takes the attempt over: it gets a fresh device token; the page before it is now superseded."""
     token = secrets.token_urlsafe(24)
     Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(device=token)
@@ -106,20 +137,20 @@ def responses_save(*, attempt: Attempt, device: str, entries: list[dict[str, Any
     if device != attempt.device:
         raise Superseded("superseded", code="superseded")
     entries = responses_check(attempt, entries)
-    saved = responses_upsert(attempt_id=attempt.pk, device=device, saved_at=moment,
-                             rows=[(e["slot"], e["value"], bool(e.get("flagged")), e["seq"]) for e in entries])
-    if entries and not saved and not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN,
-                                                            device=device).exists():
-        # Nothing written because the attempt closed or moved between our read and the write (rare: a 4th query).
+    stored = responses_upsert(attempt_id=attempt.pk, device=device, saved_at=moment,
+                              rows=[(e["slot"], e["value"], bool(e.get("flagged")), e["seq"]) for e in entries])
+    if entries and not stored:
+        # The attempt closed or another device took it between our read and the write (rare: a 4th query).
         current = Attempt.objects.only("state", "device").get(pk=attempt.pk)
         if current.state != Attempt.State.OPEN:
             raise TimeUp("time_up", code="time_up")
         raise Superseded("superseded", code="superseded")
+    saved = {e["slot"]: e["seq"] for e in entries if stored.get(e["slot"]) == e["seq"]}
     return SaveResult(saved=saved, stale=[e["slot"] for e in entries if e["slot"] not in saved])
 
 
 def upload_save(*, attempt: Attempt, device: str, slot: str, seq: int, name: str, data: bytes,
-                allowed_types: list[str], max_mb: int | None) -> Upload:
+                allowed_types: list[str], max_mb: int | None, flagged: bool = False) -> Upload:
     """Store a handed-in file and point the slot's response at it, with the same guards as an autosave."""
     if attempt.schema.get(slot, [None])[0] != "work_upload":
         raise DomainError(rules.NOT_ON_PAPER, code=rules.NOT_ON_PAPER, field=slot)
@@ -135,17 +166,21 @@ def upload_save(*, attempt: Attempt, device: str, slot: str, seq: int, name: str
                                    max_bytes=max_bytes)
     if problem:
         raise DomainError(problem, code=f"upload_{problem}", field=slot)
-    with transaction.atomic():
-        upload = Upload(attempt=attempt, slot=slot, name=name[:200], size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest())
-        extension = name.rsplit(".", 1)[-1].lower()
-        upload.file.save(f"{attempt.code}-{slot}.{extension}", ContentFile(data), save=False)
-        upload.save()
-        value = {"upload": str(upload.code), "name": upload.name, "size": upload.size}
-        saved = responses_upsert(attempt_id=attempt.pk, device=device, saved_at=moment,
-                                 rows=[(slot, value, False, seq)])
-        if not saved:
-            raise DomainError("stale", code="stale", field=slot)
+    upload = Upload(attempt=attempt, slot=slot, name=name[:200], size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest())
+    extension = name.rsplit(".", 1)[-1].lower()
+    upload.file.save(f"{attempt.code}-{slot}.{extension}", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            upload.save()
+            value = {"upload": str(upload.code), "name": upload.name, "size": upload.size}
+            stored = responses_upsert(attempt_id=attempt.pk, device=device, saved_at=moment,
+                                      rows=[(slot, value, flagged, seq)])
+            if stored.get(slot) != seq:
+                raise DomainError("stale", code="stale", field=slot)
+    except BaseException:
+        upload.file.delete(save=False)  # the row is rolled back; the file must not outlive it
+        raise
     return upload
 
 
@@ -199,22 +234,18 @@ def attempt_close_if_due(attempt: Attempt) -> Attempt:
     return attempt
 
 
-def attempts_close_due(*, limit: int = 500) -> int:
-    """Close every open attempt past its deadline and grace, whatever its page does. Run by the minute tick."""
+def attempts_close_due(*, batch: int = 500) -> int:
+    """Close every open attempt past its deadline and grace, whatever its page does. Run by the minute tick; works
+    through a whole session (thousands) in batches, one short transaction per attempt."""
     cutoff = now() - timedelta(seconds=_grace())
     closed = 0
-    for pk in Attempt.objects.filter(state=Attempt.State.OPEN, deadline_at__lt=cutoff).values_list("pk", flat=True)[
-            :limit]:
-        with transaction.atomic():
-            attempt = Attempt.objects.select_for_update().filter(pk=pk, state=Attempt.State.OPEN).first()
-            if attempt is not None and _close(attempt, by_server=True):
-                closed += 1
-    return closed
-
-
-def attempt_for(candidate_id: int, code) -> Attempt:
-    """The candidate's attempt; someone else's and a missing one look the same."""
-    attempt = Attempt.objects.filter(code=code, candidate_id=candidate_id).first()
-    if attempt is None:
-        raise NotFound()
-    return attempt
+    while True:
+        due = list(Attempt.objects.filter(state=Attempt.State.OPEN, deadline_at__lt=cutoff)
+                   .order_by("deadline_at").values_list("pk", flat=True)[:batch])
+        for pk in due:
+            with transaction.atomic():
+                attempt = Attempt.objects.select_for_update().filter(pk=pk, state=Attempt.State.OPEN).first()
+                if attempt is not None and _close(attempt, by_server=True):
+                    closed += 1
+        if len(due) < batch:
+            return closed

@@ -1,18 +1,20 @@
-"""The exam player and its JSON endpoints. Autosave stays within three queries: it reads the session's user id
-(no user row), the attempt, and writes the responses in one statement."""
+"""The exam player and its JSON endpoints. Autosave stays within three queries: the session, the attempt with its
+candidate (for the session checks Django would make), and one statement writing the responses."""
 
 from __future__ import annotations
 
 import json
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -36,6 +38,7 @@ def refusal_text(code: str) -> str:
         "superseded": _("This exam is now open in another window or on another device. Continue there, or "
                         "reload this page to continue here."),
         "too_large": _("Too much at once. Please save again."),
+        "reload": _("This page has to be reloaded before it can save again. Your answers are kept on this device."),
         "malformed": _("The request could not be read."),
         "login": _("Your login has ended. Log in again; your saved answers are kept."),
         "not_found": _("Not found."),
@@ -100,27 +103,19 @@ def mock_start(request: HttpRequest, program_code: str) -> HttpResponse:
         raise Http404 from None
     if program.exam is None or not enrolment.program_unlocked(request.user, program_code):
         raise Http404
-    number = Attempt.objects.filter(candidate=request.user, program_code=program_code,
-                                    kind=Attempt.Kind.MOCK).count() + 1
-    open_attempt = Attempt.objects.filter(candidate=request.user, program_code=program_code,
-                                          kind=Attempt.Kind.MOCK, state=Attempt.State.OPEN).first()
-    if open_attempt is None:
-        try:
-            paper = exams.paper_for_mock(program_code=program_code, candidate_id=request.user.pk,
-                                         attempt_number=number)
-        except DomainError as exc:
-            return render(request, "delivery/unavailable.html", {"program": program, "reason": exc.message},
-                          status=409)
-        open_attempt, _created = services.attempt_start(candidate=request.user, paper=paper,
-                                                        kind=Attempt.Kind.MOCK,
-                                                        duration_minutes=program.exam.duration_minutes)
-    return redirect("delivery:player", code=open_attempt.code)
+    try:
+        attempt = services.mock_start(candidate=request.user, program_code=program_code,
+                                      duration_minutes=program.exam.duration_minutes)
+    except DomainError as exc:
+        return render(request, "delivery/unavailable.html", {"program": program, "reason": exc.message},
+                      status=409)
+    return redirect("delivery:player", code=attempt.code)
 
 
 @login_required
 def player(request: HttpRequest, code) -> HttpResponse:
     try:
-        attempt = services.attempt_for(request.user.pk, code)
+        attempt = selectors.access_attempt(request.user.pk, code)
     except NotFound:
         raise Http404 from None
     attempt = services.attempt_close_if_due(attempt)
@@ -145,6 +140,7 @@ def player(request: HttpRequest, code) -> HttpResponse:
         "uploadUrl": reverse("delivery:upload", args=[attempt.code]),
         "doneUrl": _done_url(attempt),
         "csrf": get_token(request),
+        "loginUrl": f"{reverse('accounts:login')}?next={reverse('delivery:player', args=[attempt.code])}",
         "strings": {
             "saved": _("All answers saved"),
             "saving": _("Saving…"),
@@ -164,6 +160,8 @@ def player(request: HttpRequest, code) -> HttpResponse:
             "uploading": _("Uploading…"),
             "uploaded": _("Handed in:"),
             "submitting": _("Submitting…"),
+            "logIn": _("Log in"),
+            "reload": refusal_text("reload"),
         },
     }
     response = render(request, "delivery/player.html", {
@@ -177,9 +175,15 @@ def player(request: HttpRequest, code) -> HttpResponse:
     return response
 
 
+def _session_still_valid(request: HttpRequest, user) -> bool:
+    session_hash = request.session.get(HASH_SESSION_KEY) or ""
+    return user.is_active and constant_time_compare(session_hash, user.get_session_auth_hash())
+
+
 @require_POST
 def autosave(request: HttpRequest, code) -> JsonResponse:
-    """The hot path: query 1 the session (none with a cache backend), 2 the attempt, 3 the guarded upsert."""
+    """The hot path: query 1 the session (none with a cache backend), 2 the attempt with its candidate, 3 the
+    guarded upsert."""
     if _too_large(request):
         return _refuse("too_large", 413)
     candidate_id = request.session.get(SESSION_KEY)
@@ -191,10 +195,16 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
         device = str(body.get("device") or "")
     except (ValueError, UnicodeDecodeError):
         return _refuse("malformed", 400)
-    attempt = (Attempt.objects.only("id", "code", "state", "deadline_at", "device", "schema")
+    # The candidate's row comes with the attempt (no extra query) for the checks Django makes of every session:
+    # still active, and the password unchanged since this login.
+    attempt = (Attempt.objects.select_related("candidate")
+               .only("id", "code", "state", "deadline_at", "device", "schema", "candidate__password",
+                     "candidate__is_active")
                .filter(code=code, candidate_id=candidate_id).first())
     if attempt is None:
         return _refuse("not_found", 404)
+    if not _session_still_valid(request, attempt.candidate):
+        return _refuse("login", 401)
     try:
         result = services.responses_save(attempt=attempt, device=device, entries=entries)
     except services.TimeUp:
@@ -207,11 +217,21 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
                          "deadline": _epoch_ms(attempt.deadline_at)})
 
 
-@login_required
+def json_login_required(view):
+    """Like login_required, but a player's fetch gets JSON it can show instead of a redirect to the login page."""
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return _refuse("login", 401)
+        return view(request, *args, **kwargs)
+    return wrapped
+
+
+@json_login_required
 @require_POST
 def upload(request: HttpRequest, code) -> JsonResponse:
     try:
-        attempt = services.attempt_for(request.user.pk, code)
+        attempt = selectors.access_attempt(request.user.pk, code)
     except NotFound:
         return _refuse("not_found", 404)
     slot = request.POST.get("slot", "")
@@ -225,13 +245,15 @@ def upload(request: HttpRequest, code) -> JsonResponse:
     item = next((i for i in exams.paper_get(attempt.paper_id).items if i["slot"] == slot), None)
     if item is None:
         return _refuse(rules.NOT_ON_PAPER, 400, slot=slot)
-    if file.size > (settings.EXAM_UPLOAD_MAX_MB << 20):
+    limit_mb = min(item["payload"].get("max_size_mb") or settings.EXAM_UPLOAD_MAX_MB, settings.EXAM_UPLOAD_MAX_MB)
+    if file.size > (limit_mb << 20):  # before reading it into memory
         return _refuse("upload_size", 400, slot=slot)
     try:
         saved = services.upload_save(attempt=attempt, device=request.POST.get("device", ""), slot=slot, seq=seq,
                                      name=file.name, data=file.read(),
                                      allowed_types=item["payload"].get("allowed_types") or [],
-                                     max_mb=item["payload"].get("max_size_mb"))
+                                     max_mb=item["payload"].get("max_size_mb"),
+                                     flagged=request.POST.get("flagged") == "true")
     except services.TimeUp:
         return _refuse("time_up", 409, redirect=_done_url(attempt))
     except services.Superseded:
@@ -239,15 +261,15 @@ def upload(request: HttpRequest, code) -> JsonResponse:
     except DomainError as exc:
         return _refuse(exc.code, 400, slot=slot)
     return JsonResponse({"saved": {slot: seq}, "value": {"upload": str(saved.code), "name": saved.name,
-                                                         "size": saved.size}})
+                                                         "size": saved.size}, "serverNow": _epoch_ms(now())})
 
 
-@login_required
+@json_login_required
 @require_POST
 def submit(request: HttpRequest, code) -> JsonResponse:
     """Idempotent: any number of submits (same key, two tabs, after the deadline) end on the same receipt."""
     try:
-        attempt = services.attempt_for(request.user.pk, code)
+        attempt = selectors.access_attempt(request.user.pk, code)
     except NotFound:
         return _refuse("not_found", 404)
     try:
@@ -276,7 +298,7 @@ def _result_url(attempt: Attempt) -> str | None:
 def done(request: HttpRequest, code) -> HttpResponse:
     """The receipt: when the exam closed, how many items were answered, and a short hash of the answers."""
     try:
-        attempt = services.attempt_for(request.user.pk, code)
+        attempt = selectors.access_attempt(request.user.pk, code)
     except NotFound:
         raise Http404 from None
     attempt = services.attempt_close_if_due(attempt)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from aigcert.core.api import NotFound, now, today
 from aigcert.exams import papers, rules, services
 from aigcert.exams.data import PaperData, SessionData, TicketData
-from aigcert.exams.models import Paper, Session
+from aigcert.exams.models import Paper, PayloadSnapshot, Session
 
 __all__ = [
     "PaperData",
@@ -118,9 +118,13 @@ def ticket_pdf(ticket: TicketData) -> bytes:
 
 def _paper_data(paper: Paper) -> PaperData:
     blueprint = paper.blueprint
+    snapshots = PayloadSnapshot.objects.in_bulk([item["version_id"] for item in paper.items])
+    # Papers frozen before payload snapshots carry their payloads themselves.
+    items = tuple(item if "payload" in item else {**item, "payload": snapshots[item["version_id"]].payload}
+                  for item in paper.items)
     return PaperData(pk=paper.pk, code=str(paper.code), program_code=blueprint.program_code, mode=blueprint.mode,
                      blueprint_name=blueprint.name, layout=blueprint.layout, shuffle_items=blueprint.shuffle_items,
-                     shuffle_options=blueprint.shuffle_options, seed=paper.seed, items=tuple(paper.items),
+                     shuffle_options=blueprint.shuffle_options, seed=paper.seed, items=items,
                      total_points=paper.total_points)
 
 

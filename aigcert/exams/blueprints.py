@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound, audit_record
 from aigcert.exams import assembly
-from aigcert.exams.models import Blueprint, Paper
+from aigcert.exams.models import Blueprint, Paper, PayloadSnapshot
 from aigcert.itembank import api as itembank
 
 PROBLEM_MESSAGES = {
@@ -133,11 +133,27 @@ def blueprint_save(*, program_code: str, mode: str, name: str, sections: list[di
     return blueprint
 
 
+def payloads_freeze(version_ids: list[int], frozen: set[int] | None = None) -> None:
+    """Make sure each version's delivery payload is frozen (once per version, shared by every paper)."""
+    wanted = set(version_ids) - (frozen or set())
+    if not wanted:
+        return
+    missing = wanted - set(PayloadSnapshot.objects.filter(version_id__in=wanted).values_list("version_id", flat=True))
+    if missing:
+        payloads = itembank.versions_delivery_payloads(missing)
+        PayloadSnapshot.objects.bulk_create([PayloadSnapshot(version_id=pk, payload=payloads[pk]) for pk in missing],
+                                            ignore_conflicts=True)  # a concurrent freeze made the same snapshot
+    if frozen is not None:
+        frozen |= wanted
+
+
 @transaction.atomic
 def paper_freeze(*, blueprint: Blueprint, session=None, form_number: int = 1, seed: int | None = None,
                  exposure: dict[int, int] | None = None, papers_before: int = 0,
-                 bank: list[assembly.BankItem] | None = None) -> Paper:
-    """Draw and freeze one paper: the payloads come from the item bank's delivery allow-list, never the keys."""
+                 bank: list[assembly.BankItem] | None = None, frozen: set[int] | None = None) -> Paper:
+    """Draw and freeze one paper: the payloads come from the item bank's delivery allow-list, never the keys.
+
+    ``frozen`` is the caller's record, across a batch of papers, of versions whose payload snapshot exists."""
     seed = secrets.randbelow(2**62) if seed is None else seed
     spec = blueprint_spec(blueprint)
     try:
@@ -146,10 +162,9 @@ def paper_freeze(*, blueprint: Blueprint, session=None, form_number: int = 1, se
                                         seed=seed, exposure=exposure, papers_before=papers_before)
     except assembly.AssemblyError as exc:
         raise DomainError(" ".join(problem_text(p) for p in exc.problems), code="infeasible") from None
-    payloads = itembank.versions_delivery_payloads(pick.version_id for pick in picks)
+    payloads_freeze([pick.version_id for pick in picks], frozen)
     items = [{"slot": f"q{n}", "version_id": pick.version_id, "item_type": pick.item_type,
-              "area_code": pick.area_code, "points": format(pick.points.normalize(), "f"),
-              "payload": payloads[pick.version_id]}
+              "area_code": pick.area_code, "points": format(pick.points.normalize(), "f")}
              for n, pick in enumerate(picks, start=1)]
     return Paper.objects.create(blueprint=blueprint, session=session, form_number=form_number, seed=seed,
                                 items=items, total_points=spec.total_points)

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aigcert.core.api import BaseModel, Translated, now
+from aigcert.core.api import BaseModel, Translated, UnicodeJSONEncoder, now
 from aigcert.exams import rules
 
 
@@ -125,8 +125,9 @@ class Paper(BaseModel):
                                 related_name="papers")
     form_number = models.PositiveIntegerField(_("form"), default=1)
     seed = models.BigIntegerField(_("seed"))
-    # [{"slot": "q1", "version_id": 12, "item_type": "...", "area_code": "A1", "points": "1", "payload": {...}}, …]
-    items = models.JSONField(_("items"))
+    # [{"slot": "q1", "version_id": 12, "item_type": "...", "area_code": "A1", "points": "1"}, …]; each version's
+    # payload is frozen once in PayloadSnapshot and shared by every paper that uses it.
+    items = models.JSONField(_("items"), encoder=UnicodeJSONEncoder)
     total_points = models.DecimalField(_("total points"), max_digits=6, decimal_places=2)
 
     class Meta:
@@ -197,3 +198,25 @@ class PaperBatch(BaseModel):
     @property
     def reasons(self) -> list[str]:
         return [line for line in self.error.splitlines() if line.strip()]
+
+
+class PayloadSnapshot(models.Model):
+    """The delivery-safe payload of an approved item version, taken once. Approved versions never change, so the
+    papers that use a version share this copy instead of each carrying its own (5,000 papers of 100 items would
+    otherwise store the same payloads 100,000 times)."""
+
+    version_id = models.PositiveBigIntegerField(_("item version"), primary_key=True)
+    payload = models.JSONField(_("payload"), encoder=UnicodeJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("frozen item payload")
+        verbose_name_plural = _("frozen item payloads")
+
+    def __str__(self) -> str:
+        return f"v{self.version_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("a payload snapshot is frozen once created")
+        super().save(*args, **kwargs)

@@ -33,9 +33,10 @@ def _forms_ensure(blueprint: Blueprint, session=None) -> list[Paper]:
     for paper in papers:
         for item in paper.items:
             exposure[item["version_id"]] = exposure.get(item["version_id"], 0) + 1
+    frozen: set[int] = set()
     for number in range(len(papers) + 1, wanted + 1):
         paper = blueprints.paper_freeze(blueprint=blueprint, session=session, form_number=number, bank=bank,
-                                        exposure=exposure, papers_before=len(papers))
+                                        exposure=exposure, papers_before=len(papers), frozen=frozen)
         for item in paper.items:
             exposure[item["version_id"]] = exposure.get(item["version_id"], 0) + 1
         papers.append(paper)

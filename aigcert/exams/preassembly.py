@@ -144,11 +144,12 @@ def _papers_freeze(batch: PaperBatch) -> list[str]:
     exposure: Counter[int] = Counter(item["version_id"] for _b, _n, items in existing for item in items)
     number = max((form_number for _b, form_number, _i in existing), default=0)
     made, target = len(existing), batch.papers_before + batch.requested
+    frozen: set[int] = set()  # versions whose payload snapshot this batch has made sure of
     while made < target:
         number += 1
         with transaction.atomic():
             paper = blueprints.paper_freeze(blueprint=blueprint, session=session, form_number=number, bank=bank,
-                                            exposure=exposure, papers_before=made)
+                                            exposure=exposure, papers_before=made, frozen=frozen)
             PaperBatch.objects.filter(pk=batch.pk).update(done=made + 1 - batch.papers_before, updated_at=now())
         made += 1
         exposure.update(item["version_id"] for item in paper.items)

@@ -14,6 +14,7 @@ from aigcert.itembank import content as c
 from aigcert.itembank import selectors, services
 from aigcert.itembank.content import Answer, Blank, Criterion, ItemContent, Level, Option, TestCase
 from aigcert.itembank.duplicates import fingerprint
+from aigcert.itembank.models import Item
 from aigcert.itembank.sanitize import plain_text, text_to_html
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -92,14 +93,18 @@ def demo_bank_load(*, author, reviewer) -> int:
     standards_cache: dict[str, dict[str, int]] = {}
     prepared: list[services.PreparedItem] = []
     problems: list[str] = []
+    alternate: set[int] = set()  # positions in `prepared` of the files whose items alternate formal/practice
     for path in sorted(DEMO_DIR.glob("*.yaml")):
         program, items = bank_file_read(path)
+        split = yaml.safe_load(path.read_text(encoding="utf-8")).get("usage") == "alternate"
         existing = selectors.bank_fingerprints({fingerprint(plain_text(i.stem)) for i in items})
         for number, item in enumerate(items, start=1):
             if fingerprint(plain_text(item.stem)) in existing:
                 continue
             found = services.items_prepare(program, item, standards_cache)
             problems += [f"{path.name} #{number}: {p.field}: {p.message}" for p in found]
+            if split:
+                alternate.add(len(prepared))
             prepared.append(services.PreparedItem(program, item))
     if problems:
         raise DomainError(_("The demo bank has problems:") + "\n" + "\n".join(problems))
@@ -107,4 +112,17 @@ def demo_bank_load(*, author, reviewer) -> int:
         return 0
     items = services.items_import(actor=author, prepared=prepared, source="demo", standards_cache=standards_cache)
     services.items_approve(actor=reviewer, item_codes=[str(item.code) for item in items])
+    _usage_alternate([item for n, item in enumerate(items) if n in alternate])
     return len(items)
+
+
+def _usage_alternate(items) -> None:
+    """Every second objective item of each type for formal exams only, the rest for mocks and practice."""
+    seen: dict[str, int] = {}
+    for item in items:
+        if item.item_type not in c.OBJECTIVE_TYPES:
+            continue
+        n = seen.get(item.item_type, 0)
+        seen[item.item_type] = n + 1
+        usage = Item.Usage.FORMAL if n % 2 and item.item_type != c.FILL_IN else Item.Usage.PRACTICE
+        Item.objects.filter(pk=item.pk).update(usage=usage)

@@ -7,8 +7,8 @@ from aigcert.accounts import api as accounts_api
 from aigcert.catalog import api as catalog_api
 from aigcert.core.api import inbox_unread_count, join_list
 from aigcert.enrolment import api as enrolment_api
-from aigcert.scoring import api as scoring_api
 from aigcert.orgs import api as orgs_api
+from aigcert.scoring import api as scoring_api
 
 
 def home(request):

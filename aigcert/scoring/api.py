@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from aigcert.scoring.models import AttemptScore, NotebookEntry
+from aigcert.scoring.services import scores_requeue_stale
 
-__all__ = ["mock_summary"]
+__all__ = ["mock_summary", "scores_requeue_stale"]
 
 
 def mock_summary(candidate_id: int, program_code: str) -> tuple[int, object | None, int]:

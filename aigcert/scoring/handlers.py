@@ -12,9 +12,12 @@ def on_attempt_closed(payload: dict) -> None:
     # Mocks are scored at once for the candidate; formal sessions are scored as a batch after the session (#7).
     if payload.get("kind") != "mock":
         return
+    from aigcert.scoring import services
     from aigcert.scoring.tasks import attempt_score_task
 
     code = payload["attempt"]
+    # The pending row commits with the close, so a task lost after commit is found and queued again by the tick.
+    services.score_pending_record(attempt_code=code)
     transaction.on_commit(lambda: attempt_score_task.enqueue(attempt_code=code))
 
 

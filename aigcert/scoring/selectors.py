@@ -123,7 +123,9 @@ def mock_review(attempt: AttemptData, score: AttemptScore) -> dict[str, Any]:
                       lessons=lessons.get(g.area_code, []))
              for g, below in gaps]
     return {"program": program, "paper": paper, "items": items, "areas": areas, "pass_line": line,
-            "pass_percent": int(pass_rate * 100), "passed": score.objective_points >= line,
+            "pass_percent": int(pass_rate * 100),
+            # With items left to people the objective points alone can't say pass or fail.
+            "passed": None if score.unscored_items else score.objective_points >= line,
             "provisional": score.unscored_items > 0}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,29 @@ from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 from aigcert.scoring import rules
 from aigcert.scoring.models import AttemptScore, ItemScore, NotebookEntry
+
+
+def score_pending_record(*, attempt_code: str) -> AttemptScore:
+    """Note that a closed attempt is waiting to be scored (idempotent)."""
+    attempt = delivery.attempt_get(attempt_code)
+    score, _created = AttemptScore.objects.get_or_create(
+        attempt_id=attempt.pk, defaults={"candidate_id": attempt.candidate_id, "program_code": attempt.program_code,
+                                         "kind": attempt.kind})
+    return score
+
+
+def scores_requeue_stale(*, older_than_seconds: int = 120) -> int:
+    """Queue again the mock scores still pending after a while (a failed task, a worker that died between the
+    close and the queue). Scoring is idempotent, so a duplicate run is harmless. Run by the minute tick."""
+    from aigcert.scoring.tasks import attempt_score_task
+
+    stale = AttemptScore.objects.filter(state=AttemptScore.State.PENDING, kind="mock",
+                                        updated_at__lt=now() - timedelta(seconds=older_than_seconds))
+    codes = [str(code) for code in stale.values_list("attempt__code", flat=True)[:500]]
+    stale.filter(attempt__code__in=codes).update(updated_at=now())  # not again before the next interval
+    for code in codes:
+        attempt_score_task.enqueue(attempt_code=code)
+    return len(codes)
 
 
 @transaction.atomic

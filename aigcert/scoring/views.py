@@ -40,8 +40,17 @@ def mocks(request: HttpRequest) -> HttpResponse:
     return render(request, "scoring/mocks.html", {"programs": programs})
 
 
+def _closed_during_formal_exam(request: HttpRequest) -> HttpResponse | None:
+    """Keys and explanations stay out of reach while the candidate's formal exam is open."""
+    if delivery.has_open_formal_attempt(request.user.pk):
+        return render(request, "scoring/closed_during_exam.html", status=409)
+    return None
+
+
 @login_required
 def mock_result(request: HttpRequest, code) -> HttpResponse:
+    if closed := _closed_during_formal_exam(request):
+        return closed
     try:
         attempt = delivery.attempt_get(code, candidate_id=request.user.pk)
     except NotFound:
@@ -60,6 +69,8 @@ def mock_result(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 def notebook(request: HttpRequest) -> HttpResponse:
+    if closed := _closed_during_formal_exam(request):
+        return closed
     entries = selectors.notebook_of(request.user.pk)
     reviews = itembank.versions_review(e.version_id for e in entries)
     rows = [{"entry": e, "stem": reviews[e.version_id].stem_text if e.version_id in reviews else "",
@@ -84,6 +95,8 @@ def _posted_value(item_type: str, post) -> object:
 
 @login_required
 def notebook_retry(request: HttpRequest, code) -> HttpResponse:
+    if closed := _closed_during_formal_exam(request):
+        return closed
     entry = selectors.notebook_entry(request.user.pk, code)
     if entry is None:
         raise Http404

@@ -114,6 +114,18 @@ EN = {
 }
 
 
+@pytest.fixture
+def practical(examinee, examinee_client):
+    """A started 专业级 mock (essays, programs, prompt tasks, work uploads) with its player loaded:
+    (attempt, config, the slot of a work upload)."""
+    unlock(examinee, "aigc-professional")
+    started = examinee_client.post("/exam/mock/aigc-professional/start/")
+    config = config_of(examinee_client.get(started["Location"]))
+    attempt = apps.get_model("delivery", "Attempt").objects.get(code=config["code"])
+    upload_slot = next(s for s in attempt.order["slots"] if attempt.schema[s][0] == "work_upload")
+    return attempt, config, upload_slot
+
+
 def english(client):
     client.cookies["aigcert_language"] = "en"
     return client

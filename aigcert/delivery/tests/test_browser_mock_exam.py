@@ -5,6 +5,7 @@ ending on the gap report, and the player at phone width and at 200% zoom. Screen
 import io
 import re
 import time
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -152,7 +153,7 @@ def test_full_mock_exam_with_reload_offline_and_gap_report(live_server, browser_
     attempt.refresh_from_db()
     assert attempt.state == "submitted" and attempt.answered_count == 100
     score = apps.get_model("scoring", "AttemptScore").objects.get(attempt=attempt)
-    assert page.locator("[data-testid=score]").inner_text() == format(score.objective_points.normalize(), "f")
+    assert Decimal(page.locator("[data-testid=score]").inner_text()) == score.objective_points
     rows = page.locator(".gap-report tbody tr")
     assert rows.count() == 3
     rates = [int(rows.nth(i).locator("strong").inner_text().rstrip("%")) for i in range(3)]
@@ -233,7 +234,8 @@ def test_practical_mock_with_essay_code_prompt_and_upload(live_server, browser_p
     fake = tmp_path / "work.pdf"
     fake.write_bytes(b"\x89PNG\r\n\x1a\n not really a pdf")
     upload_item.locator("input[type=file]").set_input_files(str(fake))
-    page.wait_for_function(f"document.querySelector('#item-{upload_slot} [data-upload-status]').textContent.length > 12")
+    status = f"#item-{upload_slot} [data-upload-status]"
+    page.wait_for_function(f"document.querySelector('{status}').textContent.length > 12")
     assert upload_slot not in _saved(attempt)
     pdf = tmp_path / "方案.pdf"
     pdf.write_bytes(b"%PDF-1.4\n% a small work\n")
@@ -253,3 +255,31 @@ def test_practical_mock_with_essay_code_prompt_and_upload(live_server, browser_p
     assert programs.count() == 2 and page.locator("table.rubric").count() == 6  # code is judged by tests, not a rubric
     assert programs.locator("details summary").count() == 2  # the reference solution, for self-review
     shot(page, "mock-08-practical-result")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_opening_the_exam_on_another_device_tells_the_first_one(live_server, browser_page, make_user, password):
+    """Resume elsewhere: the second window has every answer; the first one is told it was superseded, stops
+    saving, and offers to take the exam back."""
+    candidate = _setup(make_user)
+    first, base = browser_page, live_server.url
+    _log_in(first, base, candidate.phone, password)
+    first.goto(base + "/me/mocks/")
+    first.locator("form[action*='/exam/mock/'] button[type=submit]").click()
+    first.wait_for_selector(".player-item:not([hidden])")
+    slot = _answer_current(first)
+    _wait_saved(first)
+
+    second = first.context.new_page()  # same login, another window (or, with the same session, another device)
+    second.goto(first.url)
+    second.wait_for_selector(".player-item:not([hidden])")
+    assert "is-answered" in second.locator(f"#nav-{slot}").get_attribute("class")
+
+    first.locator("[data-next]").click()
+    _answer_current(first)
+    first.wait_for_selector("#blocker:not([hidden])")
+    assert "another window or on another device" in first.locator("#blocker-text").inner_text() or \
+        "其他窗口或设备" in first.locator("#blocker-text").inner_text()
+    assert len(_saved(Attempt.objects.get(candidate=candidate))) == 1  # the superseded window wrote nothing
+    shot(first, "mock-09-superseded")
+    second.close()

@@ -131,8 +131,9 @@ def test_nothing_secret_reaches_the_candidate_from_start_to_submit(secret_paper,
     _assert_clean(config, "the exam-config")
     assert "is-key" not in html
 
-    answers = {"single_choice": lambda s: attempt.schema[s][1][0], "multiple_choice": lambda s: attempt.schema[s][1][:2],
-               "true_false": lambda s: False, "fill_in": lambda s: ["零样本"] * attempt.schema[s][1],
+    answers = {"single_choice": lambda s: attempt.schema[s][1][0],
+               "multiple_choice": lambda s: attempt.schema[s][1][:2], "true_false": lambda s: False,
+               "fill_in": lambda s: ["零样本"] * attempt.schema[s][1],
                "essay": lambda s: "我的方案", "program": lambda s: "print(42)", "prompt_task": lambda s: "你是一名助手"}
     entries = [{"slot": s, "value": answers[t](s), "seq": n} for n, (s, t) in enumerate(types.items(), start=1)
                if t != "work_upload"]

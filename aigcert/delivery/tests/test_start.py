@@ -66,7 +66,7 @@ def test_a_program_without_a_mock_blueprint_says_so(examinee_client, examinee):
     papers = _papers()
     response = english(examinee_client).post("/exam/mock/aigc-mentor/start/")
     assert response.status_code == 409
-    assert [t.name for t in response.templates][0] == "delivery/unavailable.html"
+    assert next(t.name for t in response.templates) == "delivery/unavailable.html"
     assert response.context["reason"] == "No mock exam is set up for this program yet."
     assert "No mock exam is set up for this program yet." in response.content.decode()
     assert Attempt.objects.count() == 0
@@ -175,7 +175,7 @@ def test_the_next_mock_after_a_submitted_one_is_number_two_on_a_new_paper(examin
 # -- the player ----------------------------------------------------------------------------------------------
 
 def test_the_player_shows_the_paper_in_the_candidates_order(examinee_client, open_mock):
-    attempt, config = open_mock
+    attempt, _config = open_mock
     page = examinee_client.get(_player(attempt))
     html = page.content.decode()
     assert re.findall(r'<section class="player-item" id="item-(q\d+)"', html) == attempt.order["slots"]
@@ -193,7 +193,8 @@ def test_the_player_config(examinee_client, open_mock):
     attempt.refresh_from_db()
     code = str(attempt.code)
     assert set(config) == {"code", "device", "layout", "deadline", "serverNow", "seqBase", "saved", "saveUrl",
-                           "submitUrl", "uploadUrl", "doneUrl", "csrf", "strings"}
+                           "submitUrl", "uploadUrl", "doneUrl", "loginUrl", "csrf", "strings"}
+    assert config["loginUrl"] == f"/accounts/login/?next=/exam/{code}/"
     assert (config["code"], config["device"], config["layout"], config["seqBase"], config["saved"]) == (
         code, attempt.device, "one_per_page", 1, {})
     assert config["deadline"] == int(attempt.deadline_at.timestamp() * 1000)

@@ -2,7 +2,6 @@
 content, for a slot that takes no files, from another device or after the deadline is refused and nothing changes."""
 
 import hashlib
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from django.test import Client
 from aigcert.accounts.api import Role
 from aigcert.core.api import DomainError, now
 from aigcert.delivery import services
-from aigcert.delivery.models import Attempt, Upload
+from aigcert.delivery.models import Attempt, Response, Upload
 from aigcert.delivery.tests.conftest import EN, config_of, english, post_json, responses_table, unlock
 from aigcert.exams import api as exams
 
@@ -21,19 +20,8 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrai
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 
 
-@pytest.fixture
-def practical(examinee, examinee_client):
-    """A started 专业级 mock (essays, programs, prompt tasks, work uploads) with its player loaded."""
-    unlock(examinee, "aigc-professional")
-    started = examinee_client.post("/exam/mock/aigc-professional/start/")
-    config = config_of(examinee_client.get(started["Location"]))
-    attempt = Attempt.objects.get(code=config["code"])
-    upload_slot = next(s for s in attempt.order["slots"] if attempt.schema[s][0] == "work_upload")
-    return attempt, config, upload_slot
-
-
-def _upload(client, config, slot, name, data, *, seq=1, device=None):
-    return client.post(config["uploadUrl"], {"slot": slot, "seq": str(seq),
+def _upload(client, config, slot, name, data, *, seq=1, device=None, flagged="false"):
+    return client.post(config["uploadUrl"], {"slot": slot, "seq": str(seq), "flagged": flagged,
                                              "device": config["device"] if device is None else device,
                                              "file": SimpleUploadedFile(name, data)})
 
@@ -50,7 +38,7 @@ def test_an_accepted_file_is_stored_and_the_answer_points_at_it(examinee_client,
     assert response.status_code == 200
     upload = Upload.objects.get()
     value = {"upload": str(upload.code), "name": "制作说明.pdf", "size": len(PDF)}
-    assert response.json() == {"saved": {slot: 4}, "value": value}
+    assert response.json() == {"saved": {slot: 4}, "value": value, "serverNow": response.json()["serverNow"]}
     assert (upload.attempt_id, upload.slot, upload.name, upload.size, upload.sha256) == (
         attempt.pk, slot, "制作说明.pdf", len(PDF), hashlib.sha256(PDF).hexdigest())
     assert upload.file.name.endswith(f"{attempt.code}-{slot}.pdf")
@@ -79,7 +67,7 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
 def test_bad_files_are_refused_and_nothing_is_stored(examinee_client, practical, case):
-    attempt, config, slot = practical
+    _attempt, config, slot = practical
     name, data, code = BAD_FILES[case]
     response = _upload(english(examinee_client), config, slot, name, data)
     assert response.status_code == 400
@@ -89,7 +77,7 @@ def test_bad_files_are_refused_and_nothing_is_stored(examinee_client, practical,
 
 
 def test_a_file_over_the_platforms_cap_is_refused_before_it_is_read(examinee_client, practical, settings):
-    attempt, config, slot = practical
+    _attempt, config, slot = practical
     settings.EXAM_UPLOAD_MAX_MB = 1
     over = b"%PDF-" + b"0" * ((1 << 20) - 4)
     response = _upload(english(examinee_client), config, slot, "big.pdf", over)
@@ -111,7 +99,7 @@ def test_the_items_own_size_limit_applies_below_the_platforms(practical):
 
 
 def test_a_slot_that_takes_no_files_or_is_not_on_the_paper_is_refused(examinee_client, practical):
-    attempt, config, slot = practical
+    attempt, config, _slot = practical
     essay = next(s for s in attempt.order["slots"] if attempt.schema[s][0] == "essay")
     for target in (essay, "q99"):
         response = _upload(english(examinee_client), config, target, "work.pdf", PDF)
@@ -121,14 +109,30 @@ def test_a_slot_that_takes_no_files_or_is_not_on_the_paper_is_refused(examinee_c
     assert responses_table() == []
 
 
-def test_a_file_cannot_be_autosaved_as_a_value(examinee_client, practical):
-    attempt, config, slot = practical
+@pytest.mark.parametrize("value", ["x.pdf", {"upload": "u", "name": "x.pdf"}, {"file": "x.pdf"},
+                                   {"upload": "u", "name": "x.pdf", "size": "1"}], ids=["name", "no-size", "file",
+                                                                                     "size-text"])
+def test_a_file_cannot_be_autosaved_as_a_value(examinee_client, practical, value):
+    _attempt, config, slot = practical
     response = post_json(english(examinee_client), config["saveUrl"], {
-        "device": config["device"],
-        "responses": [{"slot": slot, "value": {"upload": str(uuid.uuid4()), "name": "x.pdf", "size": 1}, "seq": 1}]})
+        "device": config["device"], "responses": [{"slot": slot, "value": value, "seq": 1}]})
     assert response.status_code == 400
     assert response.json() == {"error": "upload_only", "message": EN["upload_only"], "slot": slot}
     assert responses_table() == []
+
+
+def test_flagging_an_uploaded_work_keeps_the_file(examinee_client, practical):
+    """The player saves a work item's flag by sending back what the upload stored: the file stays the answer."""
+    attempt, config, slot = practical
+    stored = _upload(examinee_client, config, slot, "work.pdf", PDF, seq=4).json()["value"]
+    response = post_json(examinee_client, config["saveUrl"], {
+        "device": config["device"], "responses": [{"slot": slot, "value": stored, "flagged": True, "seq": 5}]})
+    assert response.status_code == 200 and response.json()["saved"] == {slot: 5}
+    row = Response.objects.get(attempt=attempt, slot=slot)
+    assert (row.value, row.flagged) == (stored, True)
+    again = _upload(examinee_client, config, slot, "better.pdf", PDF, seq=6, flagged="true").json()["value"]
+    row.refresh_from_db()
+    assert (row.value, row.flagged) == (again, True)  # a new file keeps the flag the page shows
 
 
 def test_after_the_deadline_an_upload_is_refused(examinee_client, practical, settings):
@@ -164,7 +168,7 @@ def test_an_older_upload_does_not_replace_a_newer_answer(examinee_client, practi
 @pytest.mark.parametrize(("form", "code"), [({"seq": "x"}, "malformed"), ({"seq": "1"}, "upload_empty")],
                          ids=["seq-not-a-number", "no-file"])
 def test_an_upload_without_a_number_or_a_file_is_refused(examinee_client, practical, form, code):
-    attempt, config, slot = practical
+    _attempt, config, slot = practical
     response = english(examinee_client).post(config["uploadUrl"], {"slot": slot, "device": config["device"], **form})
     assert response.status_code == 400
     expected = {"error": code, "message": EN[code]}
@@ -174,7 +178,7 @@ def test_an_upload_without_a_number_or_a_file_is_refused(examinee_client, practi
 
 
 def test_someone_elses_upload_is_not_found(practical, make_user):
-    attempt, config, slot = practical
+    _attempt, config, slot = practical
     stranger = english(Client())
     stranger.force_login(unlock(make_user(Role.CANDIDATE), "aigc-professional"))
     response = _upload(stranger, config, slot, "work.pdf", PDF)
@@ -187,11 +191,8 @@ def _stored_files(settings) -> list[str]:
     return sorted(p.name for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: upload_save writes the file to storage before it learns the answer is "
-                                       "stale; the row is rolled back but the file stays, with nothing pointing at it "
-                                       "(delivery/services.py:142 and :148)")
 def test_a_refused_stale_upload_leaves_no_file_behind(examinee_client, practical, settings):
-    attempt, config, slot = practical
+    _attempt, config, slot = practical
     _upload(examinee_client, config, slot, "new.pdf", PDF, seq=9)
     assert _upload(examinee_client, config, slot, "old.pdf", PDF, seq=8).status_code == 400
     assert _stored_files(settings) == [Upload.objects.get().file.name.rsplit("/", 1)[-1]]

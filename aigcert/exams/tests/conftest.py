@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
@@ -22,8 +23,15 @@ def _demo_once(django_db_setup, django_db_blocker):
             accounts.demo_accounts_ensure()
         itembank.demo_bank_load(author=accounts.demo_user(accounts.Role.ITEM_AUTHOR),
                                 reviewer=accounts.demo_user(accounts.Role.ITEM_REVIEWER))
+        every_item_for_every_use()
         yield
         transaction.set_rollback(True)
+
+
+def every_item_for_every_use():
+    """The demo bank keeps half of 通用级 for formal exams only; these tests are about assembly, not pools, and
+    count on the whole bank (test_blueprints.py checks the pools themselves)."""
+    apps.get_model("itembank", "Item").objects.update(usage="any")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from aigcert.accounts.api import Role
 from aigcert.core.api import DomainError, audit_events
 from aigcert.exams.blueprints import blueprint_save, paper_freeze
 from aigcert.exams.models import Blueprint, Paper
+from aigcert.exams.tests.conftest import every_item_for_every_use
 from aigcert.itembank import api as itembank
 
 SECTIONS = [{"item_type": "single_choice", "count": 40, "points": "1"},
@@ -26,6 +27,7 @@ SECRET_FIELDS = {"key", "keys", "answer", "answers", "correct", "rubric", "expla
 @pytest.fixture
 def bank(catalog, make_user):
     itembank.demo_bank_load(author=make_user(Role.ITEM_AUTHOR), reviewer=make_user(Role.ITEM_REVIEWER))
+    every_item_for_every_use()
 
 
 @pytest.fixture
@@ -91,3 +93,22 @@ def test_a_frozen_paper_has_the_blueprint_shape_and_no_secrets(bank, admin):
     with pytest.raises(ValueError, match="frozen"):
         paper.save()
     assert Paper.objects.count() == 2
+
+
+def test_mock_and_formal_papers_draw_from_separate_pools(make_user):
+    """Mock results show keys, so items kept for formal exams never reach a mock paper, and practice-only items
+    never reach a formal one. The demo bank splits 通用级 in two."""
+    from django.core.management import call_command
+
+    from aigcert.exams.blueprints import bank_for
+
+    call_command("load_catalog", stdout=__import__("io").StringIO())
+    itembank.demo_bank_load(author=make_user(Role.ITEM_AUTHOR), reviewer=make_user(Role.ITEM_REVIEWER))
+    mock = {item.version_id for item in bank_for("aigc-general", "mock")}
+    formal = {item.version_id for item in bank_for("aigc-general", "formal")}
+    everything = {v.id for v in itembank.approved_versions("aigc-general")}
+    assert mock and formal and not mock & formal
+    assert mock | formal == everything
+    assert {v.id for v in itembank.approved_versions("aigc-general", usage="formal")} == formal
+    kinds = Counter(v.item_type for v in itembank.approved_versions("aigc-general") if v.id in formal)
+    assert kinds == {"single_choice": 85, "multiple_choice": 47, "true_false": 37}  # fill-in is practice only

@@ -9,9 +9,9 @@ import pytest
 from django.apps import apps
 
 from aigcert.accounts.api import Role
+from aigcert.exam_fixtures import _exam_bank_once, exam_bank
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
-from aigcert.exam_fixtures import _exam_bank_once, exam_bank
 
 GENERAL = "aigc-general"
 

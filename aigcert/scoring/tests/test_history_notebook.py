@@ -76,7 +76,7 @@ def test_wrong_objective_items_go_to_the_notebook(missed, examinee):
 
 
 def test_the_notebook_lists_what_is_left_to_retry(examinee_client, missed):
-    attempt, answers, picked = missed
+    _attempt, _answers, _picked = missed
     page = english(examinee_client).get("/me/notebook/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -86,7 +86,7 @@ def test_the_notebook_lists_what_is_left_to_retry(examinee_client, missed):
 
 
 def test_a_right_retry_masters_the_item_and_it_leaves_the_list(examinee_client, missed):
-    attempt, answers, picked = missed
+    _attempt, _answers, picked = missed
     entry = _entry(picked, "wrong")
     _slot, _version, review, item = picked["wrong"]
     english(examinee_client)
@@ -110,7 +110,7 @@ def test_a_right_retry_masters_the_item_and_it_leaves_the_list(examinee_client, 
 
 
 def test_a_wrong_retry_keeps_the_item_with_one_more_retry(examinee_client, missed):
-    attempt, answers, picked = missed
+    _attempt, _answers, picked = missed
     entry = _entry(picked, "false")
     _slot, _version, review, _item = picked["false"]
     wrong = "false" if review.key == ("true",) else "true"
@@ -129,7 +129,7 @@ def test_a_wrong_retry_keeps_the_item_with_one_more_retry(examinee_client, misse
 
 
 def test_half_right_is_not_right(examinee_client, missed):
-    attempt, answers, picked = missed
+    _attempt, _answers, picked = missed
     entry = _entry(picked, "half")
     _slot, _version, review, _item = picked["half"]
     page = english(examinee_client).post(f"/me/notebook/{entry.code}/", {"r": list(review.key[:1])})
@@ -141,7 +141,7 @@ def test_half_right_is_not_right(examinee_client, missed):
 
 
 def test_someone_elses_notebook_entry_is_not_found(missed, make_user):
-    attempt, answers, picked = missed
+    _attempt, _answers, picked = missed
     entry = _entry(picked, "wrong")
     stranger = Client()
     stranger.force_login(unlock(make_user(Role.CANDIDATE)))
@@ -206,7 +206,7 @@ def test_history_lists_every_mock_and_draws_the_trend_from_two_on(examinee_clien
 
 def test_a_mock_being_scored_says_so_in_the_history(examinee_client, django_capture_on_commit_callbacks):
     english(examinee_client)
-    attempt, config = start_mock(examinee_client)
+    _attempt, config = start_mock(examinee_client)
     with django_capture_on_commit_callbacks():
         answer_and_submit(examinee_client, config, {})
     assert _history_rows(examinee_client.get("/me/mocks/").content.decode()) == [("1", "Being scored")]

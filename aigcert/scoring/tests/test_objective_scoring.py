@@ -169,7 +169,7 @@ def test_subjective_items_are_left_to_people(exam_bank, item_type):
 
 
 def test_many_responses_are_scored_in_order(single, multiple):
-    one, one_options = single
+    one, _one_options = single
     many, _options = multiple
     assert itembank.responses_score([(many.id, list(many.key)), (one.id, one.key[0]), (many.id, None),
                                      (one.id, "nope")]) == [D("2.00"), D("1.00"), D("0"), D("0")]

@@ -13,18 +13,32 @@
   var state = {};      // slot → {value, flagged}
   var pending = {};    // slot → {slot, value, flagged, seq}: changed here, not yet confirmed by the server
   var seq = config.seqBase;
-  var inflight = false, closed = false, backoff = 0, flushTimer = null, current = 0, announced = {};
+  var inflight = false, closed = false, superseded = false, backoff = 0, flushTimer = null, current = 0;
+  var announced = {}, single = false, uploading = {}, recordAfterUpload = {}, lastKind = "";
   var local = readLocal();
 
   function readLocal() {
     try { return JSON.parse(window.localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { return {}; }
   }
   function persist() {
+    if (superseded) return;  // another tab or device has the attempt now; its queue is the one that counts
     local.pending = pending;
     local.current = current;
     try { window.localStorage.setItem(storeKey, JSON.stringify(local)); } catch (e) { /* full or private: the queue in memory still works */ }
   }
   function fmt(template, n) { return template.replace("%(n)s", String(n)); }
+  function forget() {
+    try { window.localStorage.removeItem(storeKey); } catch (e) { /* nothing to clean */ }
+  }
+  // Sequence numbers follow the server's clock (in ms), so numbers from two devices compare the right way round.
+  function nextSeq() {
+    seq = Math.max(seq + 1, Math.floor(Date.now() + offset));
+    return seq;
+  }
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : config.csrf;  // a new login rotates the token
+  }
 
   // ---- values in and out of the page ------------------------------------------------------------------
   function readValue(section) {
@@ -128,18 +142,20 @@
   }
 
   // ---- saving -------------------------------------------------------------------------------------------
-  function setStatus(kind, text) {
+  function setStatus(kind, text, time) {
+    // The live region speaks only when the state changes, not at every save's new time stamp.
     var el = document.getElementById("save-status");
     el.dataset.state = kind;
-    el.textContent = text;
+    if (kind !== lastKind || kind === "error") { el.textContent = text; lastKind = kind; }
+    document.getElementById("save-time").textContent = time || "";
   }
   function record(section) {
     if (closed) return;
     var slot = section.dataset.slot;
+    if (uploading[slot]) { recordAfterUpload[slot] = true; return; }  // the file's own save comes first
     var flag = section.querySelector(".flag-input");
     state[slot] = {value: readValue(section), flagged: !!(flag && flag.checked)};
-    seq += 1;
-    pending[slot] = {slot: slot, value: state[slot].value, flagged: state[slot].flagged, seq: seq};
+    pending[slot] = {slot: slot, value: state[slot].value, flagged: state[slot].flagged, seq: nextSeq()};
     persist();
     refreshNav(section);
     setStatus("pending", S.saving);
@@ -149,12 +165,27 @@
     if (flushTimer) window.clearTimeout(flushTimer);
     flushTimer = window.setTimeout(flush, delay);
   }
-  function post(url, body) {
-    return window.fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": config.csrf},
-      body: JSON.stringify(body)
+  function send(url, init) {
+    // A request that hangs must not hold the queue: give up after 15 s and let the retry take over.
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? window.setTimeout(function () { controller.abort(); }, 15000) : null;
+    init.credentials = "same-origin";
+    init.headers = init.headers || {};
+    init.headers["X-CSRFToken"] = csrfToken();
+    if (controller) init.signal = controller.signal;
+    return window.fetch(url, init).then(function (response) {
+      if (timer) window.clearTimeout(timer);
+      return response;
+    }, function (error) {
+      if (timer) window.clearTimeout(timer);
+      throw error;
     });
+  }
+  function post(url, body) {
+    return send(url, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+  }
+  function reply(response) {
+    return response.json().catch(function () { return {}; }).then(function (data) { return {status: response.status, data: data}; });
   }
   function retryLater() {
     backoff = Math.min(60000, backoff ? backoff * 2 : 2000);
@@ -167,33 +198,49 @@
     var link = document.getElementById("blocker-action");
     if (action) link.href = action; else link.href = window.location.href;
     document.getElementById("blocker").hidden = false;
+    document.querySelectorAll(".player-body, .player-bar").forEach(function (el) { el.inert = true; });
     link.focus();
   }
   function flush() {
     flushTimer = null;
     var batch = Object.keys(pending).map(function (k) { return pending[k]; });
     if (inflight || closed || !batch.length) return;
+    if (single) batch = batch.slice(0, 1);  // after a "too large": one answer per request until the queue is empty
     inflight = true;
-    post(config.saveUrl, {device: config.device, responses: batch}).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) { return {status: response.status, data: data}; });
-    }).then(function (result) {
+    post(config.saveUrl, {device: config.device, responses: batch}).then(reply).then(function (result) {
       inflight = false;
       var data = result.data;
       if (result.status === 200) {
         backoff = 0;
         if (data.serverNow) offset = data.serverNow - Date.now();
+        if (data.deadline) config.deadline = data.deadline;  // the exam office may have added time
         batch.forEach(function (sent) {
           var confirmed = (data.saved && data.saved[sent.slot] !== undefined) || (data.stale || []).indexOf(sent.slot) !== -1;
           if (confirmed && pending[sent.slot] && pending[sent.slot].seq === sent.seq) delete pending[sent.slot];
         });
         persist();
         if (Object.keys(pending).length) { schedule(200); } else {
-          setStatus("saved", S.saved + " · " + new Date(Date.now() + offset).toLocaleTimeString());
+          single = false;
+          setStatus("saved", S.saved, new Date(Date.now() + offset).toLocaleTimeString());
         }
       } else if (data.error === "time_up") {
         finish(data.message, data.redirect || config.doneUrl);
       } else if (data.error === "superseded") {
+        superseded = true;
         block(data.message);
+      } else if (result.status === 413 && batch.length > 1) {
+        single = true;
+        schedule(200);
+      } else if (result.status === 403) {
+        block(S.reload);  // the page's token is no longer valid; a reload restores the queue from this device
+      } else if (result.status === 401) {
+        // Logged out (elsewhere, or the session ended): answers stay queued here until a login in another tab.
+        backoff = Math.min(60000, backoff ? backoff * 2 : 5000);
+        setStatus("error", data.message + " ");
+        var login = document.createElement("a");
+        login.href = config.loginUrl; login.target = "_blank"; login.rel = "noopener"; login.textContent = S.logIn;
+        document.getElementById("save-status").appendChild(login);
+        schedule(backoff);
       } else if (result.status === 400 && data.slot) {
         delete pending[data.slot];  // this answer can never be accepted; keep the others moving
         persist();
@@ -219,12 +266,22 @@
     closed = true;
     setStatus("pending", S.submitting);
     var batch = Object.keys(pending).map(function (k) { return pending[k]; });
-    post(config.submitUrl, {key: submitKey(), device: config.device, responses: batch}).then(function (response) {
-      if (!response.ok) throw new Error(String(response.status));
-      return response.json();
-    }).then(function (data) {
-      try { window.localStorage.removeItem(storeKey); } catch (e) { /* nothing to clean */ }
-      window.location.assign(data.redirect || config.doneUrl);
+    post(config.submitUrl, {key: submitKey(), device: config.device, responses: batch}).then(reply).then(function (result) {
+      var data = result.data;
+      if (result.status === 200) {
+        forget();
+        window.location.assign(data.redirect || config.doneUrl);
+      } else if (result.status === 400 && data.slot && pending[data.slot]) {
+        delete pending[data.slot];  // an answer that can never be accepted must not hold the submit back
+        persist();
+        submit();
+      } else if (result.status === 401) {
+        block(data.message, config.loginUrl);
+      } else if (result.status >= 400 && result.status < 500) {
+        block(data.message || S.reload);
+      } else {
+        throw new Error(String(result.status));
+      }
     }).catch(function () {
       backoff = Math.min(30000, backoff ? backoff * 2 : 2000);
       setStatus("offline", S.retrying);
@@ -232,7 +289,7 @@
     });
   }
   function finish(message, url) {
-    if (closed && !message) return;
+    forget();  // the server holds the exam now; nothing of it should stay on a shared computer
     document.getElementById("announcer").textContent = message;
     block(message, url);
   }
@@ -290,26 +347,38 @@
     var file = input.files && input.files[0];
     if (!file || closed) return;
     var slot = section.dataset.slot, status = section.querySelector("[data-upload-status]");
-    seq += 1;
+    var flag = section.querySelector(".flag-input");
     var form = new FormData();
-    form.append("slot", slot); form.append("seq", String(seq)); form.append("device", config.device); form.append("file", file);
+    form.append("slot", slot); form.append("seq", String(nextSeq())); form.append("device", config.device);
+    form.append("flagged", flag && flag.checked ? "true" : "false"); form.append("file", file);
     status.textContent = S.uploading;
-    window.fetch(config.uploadUrl, {method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": config.csrf}, body: form})
+    uploading[slot] = true;
+    // Big files take their time: no 15 s limit here.
+    window.fetch(config.uploadUrl, {method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrfToken()}, body: form})
       .then(function (response) { return response.json().then(function (data) { return {ok: response.ok, data: data}; }); })
       .then(function (result) {
+        uploading[slot] = false;
         if (result.ok) {
-          state[slot] = {value: result.data.value, flagged: (state[slot] || {}).flagged};
+          state[slot] = {value: result.data.value, flagged: !!(flag && flag.checked)};
           writeValue(section, result.data.value);
           refreshNav(section);
+          if (recordAfterUpload[slot]) { recordAfterUpload[slot] = false; record(section); }
         } else if (result.data.error === "superseded") {
+          superseded = true;
           block(result.data.message);
+        } else if (result.data.error === "login") {
+          status.textContent = result.data.message;
         } else if (result.data.error === "time_up") {
           finish(result.data.message, result.data.redirect);
         } else {
           status.textContent = S.refused + " " + result.data.message;
         }
         input.value = "";
-      }).catch(function () { status.textContent = S.retrying; input.value = ""; });
+      }).catch(function () {
+        uploading[slot] = false;
+        if (recordAfterUpload[slot]) { recordAfterUpload[slot] = false; record(section); }
+        status.textContent = S.retrying; input.value = "";
+      });
   }
   document.querySelectorAll("[data-goto]").forEach(function (button) {
     button.addEventListener("click", function () { show(sections.indexOf(bySlot[button.dataset.goto]), true); });
@@ -319,6 +388,8 @@
   pager.querySelector("[data-next]").addEventListener("click", function () { show(current + 1, true); });
   document.addEventListener("keydown", function (event) {
     if (!event.altKey || event.ctrlKey || event.metaKey) return;
+    // Inside a text box Alt+letter types characters on some keyboards (ñ, π): leave it to the text box.
+    if (event.target.matches && event.target.matches("textarea, input[type=text]")) return;
     var key = event.key.toLowerCase();
     if (key === "n" || event.code === "KeyN") { event.preventDefault(); show(current + 1, true); }
     if (key === "p" || event.code === "KeyP") { event.preventDefault(); show(current - 1, true); }
@@ -347,8 +418,7 @@
   Object.keys(restored).forEach(function (slot) {
     var entry = restored[slot], server = config.saved[slot];
     if (!bySlot[slot] || (server && server.seq >= entry.seq)) return;
-    seq += 1;
-    pending[slot] = {slot: slot, value: entry.value, flagged: entry.flagged, seq: seq};
+    pending[slot] = {slot: slot, value: entry.value, flagged: entry.flagged, seq: nextSeq()};
   });
   sections.forEach(function (section) {
     var slot = section.dataset.slot;
@@ -358,6 +428,8 @@
     refreshNav(section);
   });
   show(typeof local.current === "number" ? local.current : 0, false);
+  var leftAtLoad = (config.deadline - (Date.now() + offset)) / 1000;
+  [10, 5, 1].forEach(function (minutes) { if (leftAtLoad <= minutes * 60) announced[minutes] = true; });
   tick();
   window.setInterval(tick, 500);
   if (Object.keys(pending).length) schedule(300);

@@ -1,0 +1,105 @@
+"""Races of the hot path on PostgreSQL, with real threads and connections: a save that arrives while a submit (or
+a new page taking the attempt over) holds the attempt's row writes nothing once that commits — it waits for the
+row (FOR SHARE in the upsert's guard) instead of reading a snapshot that still says "open"."""
+
+import io
+import threading
+import time as clock
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from aigcert.accounts.api import Role
+from aigcert.delivery import services
+from aigcert.delivery.models import Attempt, Response
+from aigcert.delivery.tests.conftest import GENERAL, unlock
+from aigcert.exams import api as exams
+from aigcert.itembank import api as itembank
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="row locks and concurrent writers need PostgreSQL (SQLite serializes every writer)"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def _waiting_on_lock(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cursor.fetchone()
+    return bool(row) and row[0] == "Lock"
+
+
+def _save_in_thread(attempt, device, entries):
+    outcome, pid = {}, {}
+
+    def run():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid["pid"] = cursor.fetchone()[0]
+            fresh = Attempt.objects.get(pk=attempt.pk)  # read while the attempt still looks open
+            pid["read"] = True
+            while not pid.get("go"):
+                clock.sleep(0.01)
+            outcome["result"] = services.responses_save(attempt=fresh, device=device, entries=entries)
+        except Exception as exc:  # the refusal is the outcome under test
+            outcome["result"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome, pid
+
+
+@pytest.fixture
+def open_attempt(make_user):
+    # Not the module-wide `exam_bank`: its open transaction would hold the locks these threads must wait on.
+    call_command("load_catalog", stdout=io.StringIO())
+    itembank.demo_bank_load(author=make_user(Role.ITEM_AUTHOR), reviewer=make_user(Role.ITEM_REVIEWER))
+    exams.demo_blueprints_load(actor=make_user(Role.EXAM_ADMIN))
+    candidate = unlock(make_user(Role.CANDIDATE))
+    paper = exams.paper_for_mock(program_code=GENERAL, candidate_id=candidate.pk, attempt_number=1)
+    attempt, _created = services.attempt_start(candidate=candidate, paper=paper, kind="mock", duration_minutes=60)
+    device = services.attempt_claim_device(attempt)
+    slot = attempt.order["slots"][0]
+    return attempt, device, slot, attempt.schema[slot][1][0]
+
+
+def _race_against(attempt, device, entries, holder):
+    """Start the save, let it read the open attempt, then run `holder` (which locks the row and changes it) and
+    release the save while the holder's transaction is still open; commit once the save waits on the row."""
+    thread, outcome, pid = _save_in_thread(attempt, device, entries)
+    while not pid.get("read"):
+        clock.sleep(0.01)
+    with transaction.atomic():
+        holder()
+        pid["go"] = True
+        deadline = clock.monotonic() + 10
+        while not _waiting_on_lock(pid["pid"]) and clock.monotonic() < deadline:
+            clock.sleep(0.02)
+        assert _waiting_on_lock(pid["pid"]), "the save did not wait for the attempt's row"
+    thread.join(timeout=20)
+    return outcome["result"]
+
+
+def test_a_save_racing_a_submit_writes_nothing_and_is_told_time_is_up(open_attempt):
+    attempt, device, slot, value = open_attempt
+
+    def submit():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        Attempt.objects.filter(pk=locked.pk).update(state=Attempt.State.SUBMITTED, device="")
+
+    result = _race_against(attempt, device, [{"slot": slot, "value": value, "seq": 1}], submit)
+    assert isinstance(result, services.TimeUp)
+    assert not Response.objects.filter(attempt=attempt).exists()
+
+
+def test_a_save_racing_a_takeover_writes_nothing_and_is_told_it_was_superseded(open_attempt):
+    attempt, device, slot, value = open_attempt
+    result = _race_against(attempt, device, [{"slot": slot, "value": value, "seq": 1}],
+                           lambda: services.attempt_claim_device(Attempt.objects.get(pk=attempt.pk)))
+    assert isinstance(result, services.Superseded)
+    assert not Response.objects.filter(attempt=attempt).exists()
