@@ -1,20 +1,23 @@
 """While a candidate's formal exam is open, nothing that shows keys or explanations is reachable: no new mock, no
 mock result, no notebook. Afterwards everything is back."""
 
+from datetime import timedelta
+
 from django.apps import apps
 
+from aigcert.core.api import now
 from aigcert.delivery import api as delivery
 from aigcert.exams import api as exams
 from aigcert.scoring.tests.conftest import GENERAL, answer_and_submit, english, start_mock
 
 
 def _formal_attempt_open(candidate):
-    # A formal attempt as the exam day (#6) will start it, through delivery's own service.
-    from aigcert.delivery import services
-
+    # An open formal attempt row, as the exam day (#6) will start one (delivery's model, through the registry).
     paper = exams.paper_for_mock(program_code=GENERAL, candidate_id=candidate.pk, attempt_number=99)
-    attempt, _created = services.attempt_start(candidate=candidate, paper=paper, kind="formal", duration_minutes=60)
-    return attempt
+    return apps.get_model("delivery", "Attempt").objects.create(
+        candidate=candidate, program_code=GENERAL, kind="formal", paper_id=paper.pk, seed=1,
+        order={"slots": [i["slot"] for i in paper.items], "options": {}}, schema={}, started_at=now(),
+        deadline_at=now() + timedelta(hours=1))
 
 
 def test_mocks_keys_and_notebook_are_closed_while_a_formal_exam_is_open(examinee, examinee_client,
