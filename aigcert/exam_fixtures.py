@@ -1,11 +1,15 @@
 """Test fixtures for the apps that deliver and score exams (delivery and above): the shipped catalog, the demo
-item bank (approved) and the demo blueprints, loaded once per test module. Import the fixtures into a conftest.
+item bank (approved) and the demo blueprints, loaded once per test module; candidates whose program is unlocked;
+the player's endpoints as a browser calls them. Import the fixtures into a conftest.
 
 Not in the root conftest because lower apps' tests import that, and they must not depend on exams."""
 
 import io
+import json
+import re
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 
@@ -31,3 +35,54 @@ def _exam_bank_once(django_db_setup, django_db_blocker):
 @pytest.fixture
 def exam_bank(_exam_bank_once, db):
     """The catalog, the demo item bank and the demo mock/formal blueprints (module-scoped, rolled back)."""
+
+
+GENERAL = "aigc-general"
+
+
+def unlock(user, program_code=GENERAL):
+    """Enrolment rows through the app registry: their model is not ours to import, and paying a deposit is
+    enrolment's own tested journey."""
+    apps.get_model("enrolment", "Enrolment").objects.create(candidate=user, program_code=program_code,
+                                                            state="deposit_paid")
+    return user
+
+
+@pytest.fixture
+def catalog(exam_bank):
+    """Overrides the root fixture: the module's catalog is already loaded."""
+
+
+@pytest.fixture
+def examinee(exam_bank, make_user):
+    """A candidate who paid the deposit of 通用级: mock exams are open to them."""
+    return unlock(make_user(Role.CANDIDATE))
+
+
+@pytest.fixture
+def examinee_client(client, examinee):
+    client.force_login(examinee)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded work goes to a throwaway folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def config_of(page) -> dict:
+    """The player's embedded configuration (the JSON in <script id="exam-config">)."""
+    found = re.search(r'<script id="exam-config" type="application/json">(.*?)</script>', page.content.decode(), re.S)
+    assert found, "the player page has no exam-config"
+    return json.loads(found.group(1))
+
+
+def post_json(client, url: str, body, **extra):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(url, data, content_type="application/json", **extra)
+
+
+def english(client):
+    client.cookies["aigcert_language"] = "en"
+    return client

@@ -112,13 +112,18 @@ def mock_start(request: HttpRequest, program_code: str) -> HttpResponse:
     return redirect("delivery:player", code=attempt.code)
 
 
-@login_required
-def player(request: HttpRequest, code) -> HttpResponse:
+def _own_attempt_now(request: HttpRequest, code) -> Attempt:
+    """The candidate's attempt (404 otherwise), closed first if its time has run out."""
     try:
         attempt = selectors.access_attempt(request.user.pk, code)
     except NotFound:
         raise Http404 from None
-    attempt = services.attempt_close_if_due(attempt)
+    return services.attempt_close_if_due(attempt)
+
+
+@login_required
+def player(request: HttpRequest, code) -> HttpResponse:
+    attempt = _own_attempt_now(request, code)
     if attempt.state != Attempt.State.OPEN:
         return redirect(_done_url(attempt))
     device = services.attempt_claim_device(attempt)
@@ -297,11 +302,7 @@ def _result_url(attempt: Attempt) -> str | None:
 @login_required
 def done(request: HttpRequest, code) -> HttpResponse:
     """The receipt: when the exam closed, how many items were answered, and a short hash of the answers."""
-    try:
-        attempt = selectors.access_attempt(request.user.pk, code)
-    except NotFound:
-        raise Http404 from None
-    attempt = services.attempt_close_if_due(attempt)
+    attempt = _own_attempt_now(request, code)
     if attempt.state == Attempt.State.OPEN:
         return redirect("delivery:player", code=attempt.code)
     if attempt.kind == Attempt.Kind.MOCK and (url := _result_url(attempt)):

@@ -1,57 +1,27 @@
-"""Delivery fixtures: candidates whose program is unlocked, on top of the root `exam_bank` (catalog, demo bank
-and demo blueprints, loaded once per module). Enrolment rows are made through the app registry: their model is
-not ours to import, and paying a deposit is enrolment's own tested journey."""
+"""Delivery test helpers. The shared fixtures (demo bank and blueprints once per module, candidates whose
+program is unlocked, the player's endpoints) come from aigcert/exam_fixtures.py."""
 
-import json
-import re
 
 import pytest
 from django.apps import apps
 
-from aigcert.accounts.api import Role
-from aigcert.exam_fixtures import _exam_bank_once, exam_bank
-
-GENERAL = "aigc-general"
-
-
-def unlock(user, program_code=GENERAL):
-    apps.get_model("enrolment", "Enrolment").objects.create(candidate=user, program_code=program_code,
-                                                            state="deposit_paid")
-    return user
-
-
-@pytest.fixture
-def catalog(exam_bank):
-    """Overrides the root fixture: the module's catalog is already loaded."""
-
-
-@pytest.fixture
-def examinee(exam_bank, make_user):
-    """A candidate who paid the deposit of 通用级: mock exams are open to them."""
-    return unlock(make_user(Role.CANDIDATE))
-
-
-@pytest.fixture
-def examinee_client(client, examinee):
-    client.force_login(examinee)
-    return client
-
+from aigcert.exam_fixtures import (
+    GENERAL,
+    _exam_bank_once,
+    _media,
+    catalog,
+    config_of,
+    english,
+    exam_bank,
+    examinee,
+    examinee_client,
+    post_json,
+    unlock,
+)
 
 # -- helpers shared by the delivery tests ---------------------------------------------------------------------
 
 START = "/exam/mock/aigc-general/start/"
-
-
-def config_of(page) -> dict:
-    """The player's embedded configuration (the JSON in <script id="exam-config">)."""
-    found = re.search(r'<script id="exam-config" type="application/json">(.*?)</script>', page.content.decode(), re.S)
-    assert found, "the player page has no exam-config"
-    return json.loads(found.group(1))
-
-
-def post_json(client, url: str, body, **extra):
-    data = body if isinstance(body, str | bytes) else json.dumps(body)
-    return client.post(url, data, content_type="application/json", **extra)
 
 
 def valid_value(schema_entry):
@@ -72,12 +42,6 @@ def responses_table() -> list[tuple]:
     """Every response row, for "nothing changed" checks."""
     return list(apps.get_model("delivery", "Response").objects.order_by("attempt_id", "slot")
                 .values_list("attempt_id", "slot", "value", "flagged", "seq"))
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    """Uploaded work goes to a throwaway folder."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
@@ -126,6 +90,3 @@ def practical(examinee, examinee_client):
     return attempt, config, upload_slot
 
 
-def english(client):
-    client.cookies["aigcert_language"] = "en"
-    return client

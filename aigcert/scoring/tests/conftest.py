@@ -1,54 +1,27 @@
-"""Scoring fixtures: candidates whose program is unlocked, on top of the root `exam_bank` (catalog, demo bank
-and demo blueprints, loaded once per module). Enrolment rows are made through the app registry: their model is
-not ours to import, and paying a deposit is enrolment's own tested journey."""
+"""Scoring test helpers. The shared fixtures (demo bank and blueprints once per module, candidates whose
+program is unlocked, the player's endpoints) come from aigcert/exam_fixtures.py."""
 
-import json
-import re
 
 import pytest
 from django.apps import apps
 
-from aigcert.accounts.api import Role
-from aigcert.exam_fixtures import _exam_bank_once, exam_bank
+from aigcert.exam_fixtures import (
+    GENERAL,
+    _exam_bank_once,
+    _media,
+    catalog,
+    config_of,
+    english,
+    exam_bank,
+    examinee,
+    examinee_client,
+    post_json,
+    unlock,
+)
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 
-GENERAL = "aigc-general"
-
-
-def unlock(user, program_code=GENERAL):
-    apps.get_model("enrolment", "Enrolment").objects.create(candidate=user, program_code=program_code,
-                                                            state="deposit_paid")
-    return user
-
-
-@pytest.fixture
-def catalog(exam_bank):
-    """Overrides the root fixture: the module's catalog is already loaded."""
-
-
-@pytest.fixture
-def examinee(exam_bank, make_user):
-    """A candidate who paid the deposit of 通用级: mock exams are open to them."""
-    return unlock(make_user(Role.CANDIDATE))
-
-
-@pytest.fixture
-def examinee_client(client, examinee):
-    client.force_login(examinee)
-    return client
-
-
 # -- taking a mock exam the way the browser does (the player's endpoints) -------------------------------------
-
-def config_of(page) -> dict:
-    found = re.search(r'<script id="exam-config" type="application/json">(.*?)</script>', page.content.decode(), re.S)
-    assert found, "the player page has no exam-config"
-    return json.loads(found.group(1))
-
-
-def post_json(client, url: str, body):
-    return client.post(url, json.dumps(body), content_type="application/json")
 
 
 def attempt_row(code):
@@ -77,11 +50,6 @@ def answer_and_submit(client, config, answers: dict, *, key="k"):
     return submitted.json()
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
 @pytest.fixture
 def take_mock(django_capture_on_commit_callbacks):
     """take_mock(client, answers={slot: value}) → the attempt row: started, answered, submitted and scored by the
@@ -92,11 +60,6 @@ def take_mock(django_capture_on_commit_callbacks):
             answer_and_submit(client, config, answers_for(attempt))
         return attempt_row(attempt.code)
     return take
-
-
-def english(client):
-    client.cookies["aigcert_language"] = "en"
-    return client
 
 
 def paper_reviews(attempt):
