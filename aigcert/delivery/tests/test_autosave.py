@@ -412,10 +412,13 @@ def test_texts_are_saved_as_typed(examinee_client, practical):
     assert too_long.json() == {"error": "too_long", "message": EN["too_long"], "slot": slots["essay"]}
 
 
-def test_a_nul_character_is_refused_alike_on_every_database(examinee_client, practical):
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"], ids=["nul", "lone-surrogate"])
+def test_text_no_database_can_store_is_refused_alike_on_every_database(examinee_client, practical, text):
+    """PostgreSQL's jsonb refuses NUL, and a lone surrogate (valid in JSON's \\u escapes) is no UTF-8 at all."""
     attempt, config, _upload_slot = practical
     essay = next(s for s in attempt.order["slots"] if attempt.schema[s][0] == "essay")
-    response = _save(english(examinee_client), config, [{"slot": essay, "value": "a\x00b", "seq": 1}])
+    body = json.dumps({"device": config["device"], "responses": [{"slot": essay, "value": text, "seq": 1}]})
+    response = post_json(english(examinee_client), config["saveUrl"], body)
     assert response.status_code == 400
     assert response.json() == {"error": "bad_shape", "message": EN["bad_shape"], "slot": essay}
     assert responses_table() == []
