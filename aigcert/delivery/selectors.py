@@ -25,17 +25,13 @@ def player_items(attempt: Attempt, paper: PaperData) -> list[dict[str, Any]]:
         options = []
         if payload.get("options"):
             by_id = {o["id"]: o for o in payload["options"]}
-            options = [{"id": oid, "label": chr(ord("A") + i) if i < 26 else str(i + 1), "html": by_id[oid]["html"]}
+            options = [{"id": oid, "label": itembank.option_label(i), "html": by_id[oid]["html"]}
                        for i, oid in enumerate(attempt.order["options"].get(slot, list(by_id)))]
         items.append({"number": number, "slot": slot, "type": item["item_type"],
                       "type_label": str(ItemType(item["item_type"]).label), "points": item["points"],
                       "payload": payload, "options": options})
     return items
 
-
-def answered_slots(attempt: Attempt, responses: dict[str, Response]) -> set[str]:
-    return {slot for slot, r in responses.items()
-            if itembank.is_answered(attempt.schema.get(slot, ["", None])[0], r.value)}
 
 
 def access_attempt(candidate_id: int, code) -> Attempt:

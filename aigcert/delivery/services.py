@@ -39,8 +39,7 @@ def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: i
     moment = start_at or now()
     seed = secrets.randbelow(2**62)
     items = list(paper.items)
-    number = (Attempt.objects.filter(candidate=candidate, program_code=paper.program_code, kind=kind)
-              .aggregate(n=Max("number"))["n"] or 0) + 1
+    number = _next_number(candidate.pk, paper.program_code, kind)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -60,6 +59,11 @@ def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: i
     return attempt, True
 
 
+def _next_number(candidate_id: int, program_code: str, kind: str) -> int:
+    return (Attempt.objects.filter(candidate_id=candidate_id, program_code=program_code, kind=kind)
+            .aggregate(n=Max("number"))["n"] or 0) + 1
+
+
 def mock_start(*, candidate, program_code: str, duration_minutes: int) -> Attempt:
     """Start (or resume) a mock exam: the open one if there is one, else a new attempt on the blueprint's paper.
 
@@ -71,8 +75,7 @@ def mock_start(*, candidate, program_code: str, duration_minutes: int) -> Attemp
                                           state=Attempt.State.OPEN).first()
     if open_attempt is not None:
         return open_attempt
-    number = Attempt.objects.filter(candidate=candidate, program_code=program_code,
-                                    kind=Attempt.Kind.MOCK).count() + 1
+    number = _next_number(candidate.pk, program_code, Attempt.Kind.MOCK)
     with transaction.atomic():
         # One transaction: if a double click loses the race below, its freshly frozen paper goes with it.
         paper = exams.paper_for_mock(program_code=program_code, candidate_id=candidate.pk, attempt_number=number)
@@ -119,6 +122,10 @@ def _deduplicated(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(latest.values())
 
 
+def _rows(entries: list[dict[str, Any]]) -> list[tuple[str, Any, bool, int]]:
+    return [(e["slot"], e["value"], bool(e.get("flagged")), e["seq"]) for e in entries]
+
+
 def responses_check(attempt: Attempt, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every entry valid or none written: (slot, problem code) of the first bad one raises."""
     for entry in entries:
@@ -137,8 +144,7 @@ def responses_save(*, attempt: Attempt, device: str, entries: list[dict[str, Any
     if device != attempt.device:
         raise Superseded("superseded", code="superseded")
     entries = responses_check(attempt, entries)
-    stored = responses_upsert(attempt_id=attempt.pk, device=device, saved_at=moment,
-                              rows=[(e["slot"], e["value"], bool(e.get("flagged")), e["seq"]) for e in entries])
+    stored = responses_upsert(attempt_id=attempt.pk, device=device, saved_at=moment, rows=_rows(entries))
     if entries and not stored:
         # The attempt closed or another device took it between our read and the write (rare: a 4th query).
         current = Attempt.objects.only("state", "device").get(pk=attempt.pk)
@@ -216,8 +222,7 @@ def attempt_submit(*, attempt: Attempt, key: str, device: str = "",
         if entries and device == locked.device and rules.accepts_saves(
                 state=locked.state, deadline_at=locked.deadline_at, moment=now(), grace_seconds=_grace()):
             entries = responses_check(locked, entries)
-            responses_upsert(attempt_id=locked.pk, device=device, saved_at=now(),
-                             rows=[(e["slot"], e["value"], bool(e.get("flagged")), e["seq"]) for e in entries])
+            responses_upsert(attempt_id=locked.pk, device=device, saved_at=now(), rows=_rows(entries))
         late = rules.due_for_close(deadline_at=locked.deadline_at, moment=now(), grace_seconds=_grace())
         _close(locked, by_server=late, key=key)
         return locked, True

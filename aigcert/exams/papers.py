@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import yaml
@@ -79,6 +78,3 @@ def demo_blueprints_load(*, actor) -> int:
             added += 1
     return added
 
-
-def new_seed() -> int:
-    return secrets.randbelow(2**62)

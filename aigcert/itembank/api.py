@@ -22,6 +22,7 @@ __all__ = [
     "approved_versions",
     "demo_bank_load",
     "is_answered",
+    "option_label",
     "responses_score",
     "version_delivery_payload",
     "versions_delivery_payloads",
@@ -55,12 +56,15 @@ def approved_versions(program_code: str, *, item_type: str | None = None,
     ]
 
 
+option_label = c.option_label  # A, B, C … by position: the letters candidates see
+
+
 def version_delivery_payload(version_id: int) -> dict[str, Any]:
     """What a candidate's browser may receive for a version: never its key, rubric, explanation or tests."""
-    version = ItemVersion.objects.select_related("item").filter(pk=version_id).first()
-    if version is None:
+    payloads = versions_delivery_payloads([version_id])
+    if version_id not in payloads:
         raise NotFound()
-    return delivery_payload(services.version_content(version))
+    return payloads[version_id]
 
 
 def _contents(version_ids: Iterable[int]) -> dict[int, tuple[ItemVersion, c.ItemContent]]:

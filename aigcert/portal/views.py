@@ -28,13 +28,13 @@ def center(request):
         "profile": accounts_api.profile_summary(request.user),
         "roles": join_list(accounts_api.user_role_labels(request.user)),
         "is_staff_side": accounts_api.user_has_any_role(request.user, accounts_api.STAFF_SIDE_ROLES),
-        "mocks": _mocks(request.user),
+        "mocks": _mocks(request.user, enrolments),
     }
     return render(request, "portal/center.html", context)
 
 
-def _mocks(user) -> list[dict]:
-    names = {e.program_code: e.program_name for e in enrolment_api.enrolments_of(user)}
+def _mocks(user, enrolments) -> list[dict]:
+    names = {e.program_code: e.program_name for e in enrolments}
     rows = []
     for code in enrolment_api.programs_unlocked(user):
         taken, best, to_retry = scoring_api.mock_summary(user.pk, code)

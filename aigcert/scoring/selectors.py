@@ -13,16 +13,13 @@ from aigcert.delivery import api as delivery
 from aigcert.delivery.api import AttemptData
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
+from aigcert.itembank.api import ReviewData
 from aigcert.scoring import rules
 from aigcert.scoring.models import AttemptScore, NotebookEntry
 
 
 def score_of(attempt: AttemptData) -> AttemptScore | None:
     return AttemptScore.objects.filter(attempt_id=attempt.pk, state=AttemptScore.State.SCORED).first()
-
-
-def _letter(index: int) -> str:
-    return chr(ord("A") + index) if index < 26 else str(index + 1)
 
 
 def answer_text(item_type: str, value: Any, letters: dict[str, str]) -> str:
@@ -40,6 +37,15 @@ def answer_text(item_type: str, value: Any, letters: dict[str, str]) -> str:
     if item_type == "work_upload" and isinstance(value, dict):
         return str(value.get("name", ""))
     return str(value)
+
+
+def key_text(item_type: str, review: ReviewData, letters: dict[str, str]) -> str:
+    """The correct answer as the candidate would recognise it (the same form as answer_text)."""
+    if item_type in ("single_choice", "multiple_choice"):
+        return answer_text("multiple_choice", list(review.key), letters)
+    if item_type == "true_false":
+        return answer_text("true_false", review.key[0] == "true" if review.key else None, letters)
+    return " / ".join(review.key_display)
 
 
 @dataclass(frozen=True)
@@ -93,16 +99,11 @@ def mock_review(attempt: AttemptData, score: AttemptScore) -> dict[str, Any]:
         item = by_slot[slot]
         review = reviews[item["version_id"]]
         order = attempt.order["options"].get(slot) or [o["id"] for o in item["payload"].get("options", [])]
-        letters = {oid: _letter(i) for i, oid in enumerate(order)}
+        letters = {oid: itembank.option_label(i) for i, oid in enumerate(order)}
         options_by_id = {o["id"]: o for o in item["payload"].get("options", [])}
         options = [{"label": letters[oid], "html": options_by_id[oid]["html"], "key": oid in review.key}
                    for oid in order if oid in options_by_id]
-        if item["item_type"] in ("single_choice", "multiple_choice"):
-            correct = "".join(sorted(letters.get(k, "?") for k in review.key))
-        elif item["item_type"] == "true_false":
-            correct = answer_text("true_false", review.key[0] == "true" if review.key else None, letters)
-        else:
-            correct = " / ".join(review.key_display)
+        correct = key_text(item["item_type"], review, letters)
         row = awarded.get(slot)
         items.append(ReviewedItem(
             number=number, slot=slot, item_type=item["item_type"],
@@ -127,6 +128,26 @@ def mock_review(attempt: AttemptData, score: AttemptScore) -> dict[str, Any]:
             # With items left to people the objective points alone can't say pass or fail.
             "passed": None if score.unscored_items else score.objective_points >= line,
             "provisional": score.unscored_items > 0}
+
+
+def mock_overview(candidate_id: int, program_code: str) -> dict[str, Any]:
+    """A program's mock history for the candidate, newest first, with the trend chart's points and pass line."""
+    program = catalog.program_get(program_code)
+    history = mock_history(candidate_id, program_code)
+    scored = [s for _a, s in history if s is not None and s.state == AttemptScore.State.SCORED]
+    maximum = max((s.paper_max for s in scored), default=Decimal(100))
+    points = rules.trend_points([s.objective_points for s in scored], maximum=maximum)
+    line_y = None
+    if program.exam and scored:
+        line = rules.pass_line(pass_mark=program.exam.pass_mark, total_score=program.exam.total_score,
+                               paper_max=maximum)
+        line_y = rules.trend_points([line], maximum=maximum)[0][1]
+    return {
+        "program": program, "available": exams.mock_available(program_code), "history": list(reversed(history)),
+        "open": next((a for a, _s in history if not a.closed), None), "points": points,
+        "polyline": " ".join(f"{x},{y}" for x, y in points), "line_y": line_y,
+        "labels": [(x, y, s.objective_points) for (x, y), s in zip(points, scored, strict=True)],
+    }
 
 
 def mock_history(candidate_id: int, program_code: str) -> list[tuple[AttemptData, AttemptScore | None]]:

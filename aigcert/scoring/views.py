@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,31 +10,13 @@ from aigcert.catalog import api as catalog
 from aigcert.core.api import NotFound
 from aigcert.delivery import api as delivery
 from aigcert.enrolment import api as enrolment
-from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
-from aigcert.scoring import rules, selectors, services
+from aigcert.scoring import selectors, services
 
 
 @login_required
 def mocks(request: HttpRequest) -> HttpResponse:
-    programs = []
-    for code in enrolment.programs_unlocked(request.user):
-        program = catalog.program_get(code)
-        history = selectors.mock_history(request.user.pk, code)
-        scored = [(a, s) for a, s in history if s is not None and s.state == "scored"]
-        maximum = max((s.paper_max for _a, s in scored), default=Decimal(100))
-        points = rules.trend_points([s.objective_points for _a, s in scored], maximum=maximum)
-        line_y = None
-        if program.exam and scored:
-            line = rules.pass_line(pass_mark=program.exam.pass_mark, total_score=program.exam.total_score,
-                                   paper_max=maximum)
-            line_y = rules.trend_points([line], maximum=maximum)[0][1]
-        programs.append({
-            "program": program, "available": exams.mock_available(code), "history": list(reversed(history)),
-            "open": next((a for a, _s in history if not a.closed), None), "points": points,
-            "polyline": " ".join(f"{x},{y}" for x, y in points), "line_y": line_y,
-            "labels": [(x, y, s.objective_points) for (x, y), (_a, s) in zip(points, scored, strict=True)],
-        })
+    programs = [selectors.mock_overview(request.user.pk, code) for code in enrolment.programs_unlocked(request.user)]
     return render(request, "scoring/mocks.html", {"programs": programs})
 
 
@@ -109,8 +89,5 @@ def notebook_retry(request: HttpRequest, code) -> HttpResponse:
         letters = {o["id"]: o["label"] for o in payload.get("options", [])}
         context.update(answered=True, right=right, earned=earned, possible=possible, review=review,
                        answer=selectors.answer_text(payload["type"], value, letters),
-                       correct=("".join(letters.get(k, k) for k in review.key)
-                                if payload["type"] in ("single_choice", "multiple_choice")
-                                else selectors.answer_text(payload["type"], review.key[0] == "true", letters)
-                                if payload["type"] == "true_false" else " / ".join(review.key_display)))
+                       correct=selectors.key_text(payload["type"], review, letters))
     return render(request, "scoring/notebook_retry.html", context)

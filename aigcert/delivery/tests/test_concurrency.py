@@ -25,10 +25,10 @@ pytestmark = [
 
 
 def _waiting_on_lock(pid: int) -> bool:
+    # pg_locks, not pg_stat_activity: the latter is a snapshot frozen for the rest of the asking transaction.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-        row = cursor.fetchone()
-    return bool(row) and row[0] == "Lock"
+        cursor.execute("SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
+        return cursor.fetchone() is not None
 
 
 def _save_in_thread(attempt, device, entries):
@@ -64,7 +64,7 @@ def open_attempt(make_user):
     paper = exams.paper_for_mock(program_code=GENERAL, candidate_id=candidate.pk, attempt_number=1)
     attempt, _created = services.attempt_start(candidate=candidate, paper=paper, kind="mock", duration_minutes=60)
     device = services.attempt_claim_device(attempt)
-    slot = attempt.order["slots"][0]
+    slot = next(s for s in attempt.order["slots"] if attempt.schema[s][0] == "single_choice")
     return attempt, device, slot, attempt.schema[slot][1][0]
 
 
