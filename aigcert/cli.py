@@ -70,6 +70,7 @@ def run(args: list[str]) -> int:
     if not options.no_worker:
         processes.append(subprocess.Popen([python, "-m", "aigcert", "worker"]))
         processes.append(subprocess.Popen([python, "-m", "aigcert", "tick", "--every", "60"]))
+        processes.append(subprocess.Popen([python, "-m", "aigcert", "finalize", "--every", "2"]))
 
     def stop(*_args):
         for process in processes:

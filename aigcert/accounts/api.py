@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from aigcert.accounts import rules, selectors, services
 from aigcert.accounts.data import DemoLogin, ProfileSummary
 from aigcert.accounts.demo import demo_accounts_ensure, demo_logins, demo_user
+from aigcert.accounts.models import Profile, User
 from aigcert.accounts.roles import STAFF_SIDE_ROLES, Role
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "email_taken_by_other",
     "id_number_is_valid",
     "legal_name_of",
+    "legal_names",
     "mask_phone",
     "normalize_email",
     "normalize_phone",
@@ -37,6 +39,7 @@ __all__ = [
     "user_by_phone",
     "user_has_any_role",
     "user_role_labels",
+    "users_with_role",
 ]
 
 user_has_any_role = selectors.user_has_any_role
@@ -63,6 +66,22 @@ def profile_summary(user) -> ProfileSummary | None:
 def legal_name_of(user) -> str:
     profile = selectors.profile_of(user)
     return (profile.legal_name if profile else "") or user.get_full_name()
+
+
+def legal_names(user_ids) -> dict[int, str]:
+    """user id → legal name (or the account's name when no profile has one), in two queries for any number."""
+    ids = set(user_ids)
+    names = dict(Profile.objects.filter(user_id__in=ids).exclude(legal_name="").values_list("user_id", "legal_name"))
+    for user in User.objects.filter(pk__in=ids - set(names)):
+        names[user.pk] = user.get_full_name() or str(user)
+    return names
+
+
+def users_with_role(role: str) -> list[tuple[int, str]]:
+    """(id, name) of the active users holding a role, by name: for pickers such as a session's proctors."""
+    users = User.objects.filter(is_active=True, role_grants__role=role).distinct()
+    names = legal_names(u.pk for u in users)
+    return sorted(((pk, name) for pk, name in names.items()), key=lambda pair: pair[1])
 
 
 def profile_photo(user) -> bytes | None:

@@ -2,14 +2,14 @@
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from aigcert.core.audit import audit_events, audit_record
+from aigcert.core.audit import audit_events, audit_record, audit_record_many
 from aigcert.core.clock import now, today
 from aigcert.core.data import AuditEventData
 from aigcert.core.errors import DomainError, NotFound
 from aigcert.core.i18n import Translated, join_list
 from aigcert.core.models import BaseModel, TimestampedModel
 from aigcert.core.notify import inbox, inbox_mark_read, inbox_unread_count, notify
-from aigcert.core.outbox import outbox_publish, outbox_retry, outbox_subscribe
+from aigcert.core.outbox import outbox_publish, outbox_publish_many, outbox_retry, outbox_subscribe
 from aigcert.core.pdf import FONT_FAMILY, REGULAR_FONT, cjk_pdf
 from aigcert.core.readonly_admin import ReadOnlyAdmin
 
@@ -26,6 +26,7 @@ __all__ = [
     "UnicodeJSONEncoder",
     "audit_events",
     "audit_record",
+    "audit_record_many",
     "cjk_pdf",
     "inbox",
     "inbox_mark_read",
@@ -34,6 +35,7 @@ __all__ = [
     "notify",
     "now",
     "outbox_publish",
+    "outbox_publish_many",
     "outbox_retry",
     "outbox_subscribe",
     "today",

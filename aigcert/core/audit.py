@@ -30,3 +30,12 @@ def audit_events(*, action: str | None = None, target: models.Model | None = Non
                        target_id=e.target_id, data=e.data)
         for e in events
     ]
+
+
+def audit_record_many(*, action: str, targets: list[models.Model], data: list[dict], actor: Any = None) -> int:
+    """One action on many objects in one statement (the server closing a whole session's attempts)."""
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    events = [AuditEvent(actor=actor_obj, action=action, target_type=target._meta.label_lower,
+                         target_id=str(target.pk), data=item) for target, item in zip(targets, data, strict=True)]
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+    return len(events)

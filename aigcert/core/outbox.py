@@ -37,6 +37,28 @@ def outbox_publish(*, topic: str, payload: dict) -> OutboxEvent:
     return event
 
 
+def outbox_publish_many(*, topic: str, payloads: list[dict]) -> int:
+    """Many events of one topic in a few statements: recorded together, delivered in one savepoint. If a listener
+    fails, every event of the call stays undelivered for `outbox_retry`, which delivers them one by one."""
+    events = OutboxEvent.objects.bulk_create([OutboxEvent(topic=topic, payload=p) for p in payloads],
+                                             batch_size=500)
+    if not events:
+        return 0
+    try:
+        with transaction.atomic():
+            for listener in _listeners.get(topic, ()):
+                for payload in payloads:
+                    listener(payload)
+    except Exception as exc:
+        logger.exception("outbox listener failed for %s (%s events)", topic, len(events))
+        OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(attempts=F("attempts") + 1,
+                                                                          last_error=repr(exc)[:2000])
+        return 0
+    OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(attempts=F("attempts") + 1,
+                                                                     delivered_at=now(), last_error="")
+    return len(events)
+
+
 def _deliver(event: OutboxEvent) -> bool:
     try:
         with transaction.atomic():

@@ -47,7 +47,8 @@ def responses_upsert(*, attempt_id: int, device: str, rows: list[tuple[str, Any,
     sql = (
         f'INSERT INTO "{response}" (attempt_id, slot, value, flagged, seq, saved_at) '  # noqa: S608
         f"SELECT * FROM ({' UNION ALL '.join([one] * len(rows))}) AS incoming "
-        f'WHERE EXISTS (SELECT 1 FROM "{attempt}" a WHERE a.id = %s AND a.state = %s AND a.device = %s{share}) '
+        f'WHERE EXISTS (SELECT 1 FROM "{attempt}" a WHERE a.id = %s AND a.state = %s AND a.device = %s '
+        f"AND a.paused_at IS NULL{share}) "
         f"ON CONFLICT (attempt_id, slot) DO UPDATE SET "
         f"value = CASE WHEN {newer} THEN excluded.value ELSE {stored}.value END, "
         f"flagged = CASE WHEN {newer} THEN excluded.flagged ELSE {stored}.flagged END, "

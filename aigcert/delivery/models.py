@@ -22,6 +22,7 @@ class Attempt(BaseModel):
         OPEN = "open", _("In progress")
         SUBMITTED = "submitted", _("Submitted")
         EXPIRED = "expired", _("Closed at the deadline")
+        TERMINATED = "terminated", _("Ended by the proctor")
 
     candidate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("candidate"), on_delete=models.PROTECT,
                                   related_name="+")
@@ -46,6 +47,14 @@ class Attempt(BaseModel):
     device = models.CharField(_("current device"), max_length=64, blank=True)
     answered_count = models.PositiveIntegerField(_("items answered"), default=0)
     answers_hash = models.CharField(_("answers hash"), max_length=64, blank=True)
+    # Formal sittings: a paused attempt takes no saves and is not closed by the server; resuming moves the
+    # deadline by the length of the pause.
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    extra_minutes = models.PositiveIntegerField(_("extra time (minutes)"), default=0)
+    # What the server saw when the attempt was last opened, to record changes as integrity events.
+    client_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    client_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    login_hash = models.CharField(_("login"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("attempt")
@@ -101,3 +110,123 @@ class Upload(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SessionDesk(BaseModel):
+    """A formal session's exam-day settings and its proctors. Created from the program's policy the first time
+    anyone looks; the exam admin can change approval, stagger and latest entry per session."""
+
+    session = models.OneToOneField("exams.Session", verbose_name=_("session"), on_delete=models.PROTECT,
+                                   related_name="+")
+    approval_required = models.BooleanField(_("proctor approves each check-in"), default=False)
+    stagger_seconds = models.PositiveIntegerField(_("unlock spread (seconds)"), default=0)
+    latest_entry_minutes = models.PositiveIntegerField(_("latest entry (minutes after the start)"), default=15)
+    check_in_opens_minutes = models.PositiveIntegerField(_("check-in opens (minutes before the start)"),
+                                                         default=30)
+    proctors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("proctors"), blank=True,
+                                      related_name="+")
+
+    class Meta:
+        verbose_name = _("session desk")
+        verbose_name_plural = _("session desks")
+
+    def __str__(self) -> str:
+        return str(self.session)
+
+
+class CheckIn(BaseModel):
+    """A booked candidate who confirmed their identity for a session. Everything the start needs is fixed here,
+    so that the start itself is one read and one insert."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for the proctor")
+        APPROVED = "approved", _("Admitted")
+        REFUSED = "refused", _("Not admitted")
+
+    session = models.ForeignKey("exams.Session", verbose_name=_("session"), on_delete=models.PROTECT,
+                                related_name="+")
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("candidate"), on_delete=models.PROTECT,
+                                  related_name="+")
+    program_code = models.SlugField(_("program"), max_length=60)
+    ticket_number = models.CharField(_("ticket number"), max_length=20)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    paper = models.ForeignKey("exams.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="+")
+    unlock_at = models.DateTimeField(_("unlocks at"))
+    entry_closes_at = models.DateTimeField(_("latest entry"))
+    deadline_at = models.DateTimeField(_("deadline"))
+    extra_minutes = models.PositiveIntegerField(_("extra time (minutes)"), default=0)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    client_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    client_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["session", "candidate"], name="checkin_one_per_session")]
+
+    def __str__(self) -> str:
+        return self.ticket_number
+
+
+class IntegrityEvent(models.Model):
+    """Evidence for the proctor: something the player reported or the server noticed. Never a verdict."""
+
+    class Kind(models.TextChoices):
+        FOCUS_LOST = "focus_lost", _("Left the exam window")
+        VISIBILITY_HIDDEN = "visibility_hidden", _("Exam page hidden")
+        FULLSCREEN_EXIT = "fullscreen_exit", _("Left full screen")
+        PASTE = "paste", _("Pasted into an answer")
+        SECOND_LOGIN = "second_login", _("Opened from a second login")
+        IP_CHANGED = "ip_changed", _("IP address changed")
+        UA_CHANGED = "ua_changed", _("Browser changed")
+
+    attempt = models.ForeignKey(Attempt, verbose_name=_("attempt"), on_delete=models.CASCADE,
+                                related_name="integrity_events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    client_at = models.DateTimeField(_("time on the candidate's device"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("integrity event")
+        verbose_name_plural = _("integrity events")
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["attempt", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}:{self.kind}"
+
+
+class ProctorAction(BaseModel):
+    """Every decision a proctor or exam admin takes on exam day, with its reason (also in the audit log)."""
+
+    class Kind(models.TextChoices):
+        APPROVE = "approve", _("Admitted the check-in")
+        REFUSE = "refuse", _("Refused the check-in")
+        PAUSE = "pause", _("Paused the exam")
+        RESUME = "resume", _("Resumed the exam")
+        EXTEND = "extend", _("Added extra time")
+        TERMINATE = "terminate", _("Ended the exam")
+        INCIDENT = "incident", _("Incident report")
+
+    session = models.ForeignKey("exams.Session", verbose_name=_("session"), on_delete=models.PROTECT,
+                                related_name="+")
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("candidate"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT,
+                              related_name="+")
+    kind = models.CharField(_("action"), max_length=20, choices=Kind.choices)
+    reason = models.TextField(_("reason"), max_length=4000)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("proctor action")
+        verbose_name_plural = _("proctor actions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.created_at:%H:%M}"

@@ -164,3 +164,77 @@ def upload_problem(*, filename: str, head: bytes, size: int, allowed_types: list
             if exc.start < len(head) - 4:
                 return "content"
     return None
+
+
+# ---- Formal sessions: entry, unlock, deadline, pause, integrity ------------------------------------------------
+
+NOT_YET = "not_yet"            # before the candidate's unlock
+TOO_LATE = "too_late"          # after the latest entry
+NOT_ADMITTED = "not_admitted"  # check-in waiting for the proctor
+REFUSED = "refused"            # check-in refused by the proctor
+CHECK_IN_NOT_OPEN = "check_in_not_open"
+CHECK_IN_CLOSED = "check_in_closed"
+
+
+def stagger_offset(ticket_number: str, spread_seconds: int) -> int:
+    """Each candidate's unlock delay in 0..spread, fixed by their ticket so that a reload never moves it."""
+    if spread_seconds <= 0:
+        return 0
+    digest = hashlib.sha256(ticket_number.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % (spread_seconds + 1)
+
+
+def check_in_problem(*, moment: datetime, start_at: datetime, opens_minutes: int,
+                     latest_entry_minutes: int) -> str | None:
+    if moment < start_at - timedelta(minutes=opens_minutes):
+        return CHECK_IN_NOT_OPEN
+    if moment > start_at + timedelta(minutes=latest_entry_minutes):
+        return CHECK_IN_CLOSED
+    return None
+
+
+def formal_times(*, start_at: datetime, stagger_seconds: int, duration_minutes: int, extra_minutes: int,
+                 latest_entry_minutes: int) -> tuple[datetime, datetime, datetime]:
+    """(unlock, latest entry, deadline). Everyone gets the full duration from their own unlock, plus extra time;
+    a late arrival starts against the same deadline and so gets only what is left."""
+    unlock = start_at + timedelta(seconds=stagger_seconds)
+    entry_closes = start_at + timedelta(minutes=latest_entry_minutes)
+    deadline = unlock + timedelta(minutes=duration_minutes + extra_minutes)
+    return unlock, entry_closes, deadline
+
+
+def entry_problem(*, moment: datetime, state: str, unlock_at: datetime, entry_closes_at: datetime) -> str | None:
+    """Why a checked-in candidate may not start now, or None."""
+    if state == "refused":
+        return REFUSED
+    if state != "approved":
+        return NOT_ADMITTED
+    if moment < unlock_at:
+        return NOT_YET
+    if moment > entry_closes_at:
+        return TOO_LATE
+    return None
+
+
+def resumed_deadline(*, deadline_at: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:
+    """A pause stops the clock: the deadline moves by exactly the time spent paused."""
+    return deadline_at + max(resumed_at - paused_at, timedelta(0))
+
+
+def time_left_seconds(*, deadline_at: datetime, moment: datetime, paused_at: datetime | None) -> int:
+    return remaining_seconds(deadline_at, paused_at or moment)
+
+
+def integrity_response(*, action: str, after: int, count: int) -> str | None:
+    """What an event does once recorded (``count`` includes it): "warn" the candidate, "notify" the proctors (only
+    when the count reaches ``after``, so they hear once), or nothing."""
+    if action == "warn":
+        return "warn"
+    if action == "notify" and count == after:
+        return "notify"
+    return None
+
+
+def integrity_flagged(*, action: str, after: int, count: int) -> bool:
+    """Whether the console marks the candidate for this kind of event."""
+    return action == "notify" and count >= after

@@ -14,7 +14,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from aigcert.core.api import DomainError, audit_record, now, outbox_publish
+from aigcert.core.api import (
+    DomainError,
+    audit_record,
+    audit_record_many,
+    now,
+    outbox_publish,
+    outbox_publish_many,
+)
 from aigcert.delivery import rules
 from aigcert.delivery.hotpath import responses_upsert
 from aigcert.delivery.models import Attempt, Response, Upload
@@ -30,8 +37,10 @@ def _grace() -> int:
 
 
 def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: int,
-                  session_code: str = "", start_at=None) -> tuple[Attempt, bool]:
-    """Start an attempt, or return the open one (a second start, a double click, two tabs): (attempt, created)."""
+                  session_code: str = "", start_at=None, deadline_at=None,
+                  extra_minutes: int = 0) -> tuple[Attempt, bool]:
+    """Start an attempt, or return the open one (a second start, a double click, two tabs): (attempt, created).
+    The deadline is ``deadline_at`` when given (formal sessions fix it at check-in), else start + duration."""
     existing = Attempt.objects.filter(candidate=candidate, program_code=paper.program_code, kind=kind,
                                       state=Attempt.State.OPEN).first()
     if existing is not None:
@@ -47,8 +56,8 @@ def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: i
                 session_code=session_code, seed=seed,
                 order=rules.presentation_order(items, seed=seed, shuffle_items=paper.shuffle_items,
                                                shuffle_options=paper.shuffle_options),
-                schema=rules.response_schema(items), started_at=moment,
-                deadline_at=moment + timedelta(minutes=duration_minutes))
+                schema=rules.response_schema(items), started_at=moment, extra_minutes=extra_minutes,
+                deadline_at=deadline_at or moment + timedelta(minutes=duration_minutes))
             audit_record(actor=candidate, action="delivery.attempt_start", target=attempt,
                          data={"kind": kind, "program": paper.program_code, "paper": paper.code, "seed": seed,
                                "deadline": attempt.deadline_at.isoformat()})
@@ -114,6 +123,10 @@ class TimeUp(DomainError):
     pass
 
 
+class Paused(DomainError):
+    pass
+
+
 def _deduplicated(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     latest: dict[str, dict[str, Any]] = {}
     for entry in entries:
@@ -141,15 +154,19 @@ def responses_save(*, attempt: Attempt, device: str, entries: list[dict[str, Any
     if attempt.state != Attempt.State.OPEN or not rules.accepts_saves(
             state=attempt.state, deadline_at=attempt.deadline_at, moment=moment, grace_seconds=_grace()):
         raise TimeUp("time_up", code="time_up")
+    if attempt.paused_at is not None:
+        raise Paused("paused", code="paused")
     if device != attempt.device:
         raise Superseded("superseded", code="superseded")
     entries = responses_check(attempt, entries)
     stored = responses_upsert(attempt_id=attempt.pk, device=device, saved_at=moment, rows=_rows(entries))
     if entries and not stored:
         # The attempt closed or another device took it between our read and the write (rare: a 4th query).
-        current = Attempt.objects.only("state", "device").get(pk=attempt.pk)
+        current = Attempt.objects.only("state", "device", "paused_at").get(pk=attempt.pk)
         if current.state != Attempt.State.OPEN:
             raise TimeUp("time_up", code="time_up")
+        if current.paused_at is not None:
+            raise Paused("paused", code="paused")
         raise Superseded("superseded", code="superseded")
     saved = {e["slot"]: e["seq"] for e in entries if stored.get(e["slot"]) == e["seq"]}
     return SaveResult(saved=saved, stale=[e["slot"] for e in entries if e["slot"] not in saved])
@@ -164,6 +181,8 @@ def upload_save(*, attempt: Attempt, device: str, slot: str, seq: int, name: str
     if not rules.accepts_saves(state=attempt.state, deadline_at=attempt.deadline_at, moment=moment,
                                grace_seconds=_grace()):
         raise TimeUp("time_up", code="time_up")
+    if attempt.paused_at is not None:
+        raise Paused("paused", code="paused")
     if device != attempt.device:
         raise Superseded("superseded", code="superseded")
     cap = settings.EXAM_UPLOAD_MAX_MB
@@ -190,24 +209,35 @@ def upload_save(*, attempt: Attempt, device: str, slot: str, seq: int, name: str
     return upload
 
 
-def _close(attempt: Attempt, *, by_server: bool, key: str = "") -> bool:
+def _close(attempt: Attempt, *, by_server: bool = False, key: str = "", state: str | None = None,
+           actor=None) -> bool:
     """Close an open attempt once (conditional UPDATE), fix the receipt, and tell whoever listens."""
-    moment = now()
+    state = state or (Attempt.State.EXPIRED if by_server else Attempt.State.SUBMITTED)
     closed = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(
-        state=Attempt.State.EXPIRED if by_server else Attempt.State.SUBMITTED, closed_at=moment,
-        closed_by_server=by_server, submit_key=key[:64], device="")
+        state=state, closed_at=now(), closed_by_server=by_server, submit_key=key[:64], device="", paused_at=None)
     if not closed:
         return False
     values = {r.slot: r.value for r in Response.objects.filter(attempt=attempt)}
-    answered = sum(1 for slot, value in values.items()
-                   if itembank.is_answered(attempt.schema.get(slot, ["", None])[0], value))
-    Attempt.objects.filter(pk=attempt.pk).update(answered_count=answered, answers_hash=rules.answers_hash(values))
+    answered, digest = _receipt(attempt.schema, values)
+    Attempt.objects.filter(pk=attempt.pk).update(answered_count=answered, answers_hash=digest)
     attempt.refresh_from_db()
-    audit_record(actor=None if by_server else attempt.candidate, action="delivery.attempt_close", target=attempt,
-                 data={"by_server": by_server, "answered": answered, "hash": attempt.answers_hash})
-    outbox_publish(topic=ATTEMPT_CLOSED, payload={"attempt": str(attempt.code), "kind": attempt.kind,
-                                                  "program": attempt.program_code, "by_server": by_server})
+    if actor is None and not by_server:
+        actor = attempt.candidate
+    audit_record(actor=actor, action="delivery.attempt_close", target=attempt,
+                 data={"by_server": by_server, "state": state, "answered": answered, "hash": digest})
+    outbox_publish(topic=ATTEMPT_CLOSED, payload=_closed_payload(attempt, by_server))
     return True
+
+
+def _receipt(schema: dict[str, Any], values: dict[str, Any]) -> tuple[int, str]:
+    answered = sum(1 for slot, value in values.items()
+                   if itembank.is_answered(schema.get(slot, ["", None])[0], value))
+    return answered, rules.answers_hash(values)
+
+
+def _closed_payload(attempt: Attempt, by_server: bool) -> dict[str, Any]:
+    return {"attempt": str(attempt.code), "kind": attempt.kind, "program": attempt.program_code,
+            "by_server": by_server, "state": attempt.state, "session": attempt.session_code}
 
 
 def attempt_submit(*, attempt: Attempt, key: str, device: str = "",
@@ -219,6 +249,8 @@ def attempt_submit(*, attempt: Attempt, key: str, device: str = "",
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.state != Attempt.State.OPEN:
             return locked, False
+        if locked.paused_at is not None:
+            raise Paused(_("Your exam is paused by the proctor. Wait until it is resumed."), code="paused")
         if entries and device == locked.device and rules.accepts_saves(
                 state=locked.state, deadline_at=locked.deadline_at, moment=now(), grace_seconds=_grace()):
             entries = responses_check(locked, entries)
@@ -230,27 +262,50 @@ def attempt_submit(*, attempt: Attempt, key: str, device: str = "",
 
 def attempt_close_if_due(attempt: Attempt) -> Attempt:
     """Close an attempt whose time ran out when someone looks at it, without waiting for the minute tick."""
-    if attempt.state == Attempt.State.OPEN and rules.due_for_close(
+    if attempt.state == Attempt.State.OPEN and attempt.paused_at is None and rules.due_for_close(
             deadline_at=attempt.deadline_at, moment=now(), grace_seconds=_grace()):
         with transaction.atomic():
             locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
-            _close(locked, by_server=True)
+            if locked.paused_at is None:
+                _close(locked, by_server=True)
         attempt.refresh_from_db()
     return attempt
 
 
 def attempts_close_due(*, batch: int = 500) -> int:
-    """Close every open attempt past its deadline and grace, whatever its page does. Run by the minute tick; works
-    through a whole session (thousands) in batches, one short transaction per attempt."""
-    cutoff = now() - timedelta(seconds=_grace())
+    """Close every open attempt past its deadline and grace, whatever its page does; paused ones wait. Run by the
+    finalizer every few seconds: a whole session (thousands) closes in a few statements per batch of ``batch``.
+    Rows another request holds (a submit, a save in flight) are skipped on PostgreSQL and taken next round."""
     closed = 0
     while True:
-        due = list(Attempt.objects.filter(state=Attempt.State.OPEN, deadline_at__lt=cutoff)
-                   .order_by("deadline_at").values_list("pk", flat=True)[:batch])
-        for pk in due:
-            with transaction.atomic():
-                attempt = Attempt.objects.select_for_update().filter(pk=pk, state=Attempt.State.OPEN).first()
-                if attempt is not None and _close(attempt, by_server=True):
-                    closed += 1
-        if len(due) < batch:
+        done = _close_due_batch(batch)
+        closed += done
+        if done < batch:
             return closed
+
+
+def _close_due_batch(batch: int) -> int:
+    cutoff = now() - timedelta(seconds=_grace())
+    with transaction.atomic():
+        due = list(Attempt.objects.select_for_update(skip_locked=True)
+                   .filter(state=Attempt.State.OPEN, paused_at__isnull=True, deadline_at__lt=cutoff)
+                   .order_by("deadline_at").only("pk", "code", "kind", "program_code", "session_code", "schema")
+                   [:batch])
+        if not due:
+            return 0
+        moment = now()
+        Attempt.objects.filter(pk__in=[a.pk for a in due]).update(
+            state=Attempt.State.EXPIRED, closed_at=moment, closed_by_server=True, device="")
+        values: dict[int, dict[str, Any]] = {a.pk: {} for a in due}
+        for attempt_id, slot, value in (Response.objects.filter(attempt_id__in=values)
+                                        .values_list("attempt_id", "slot", "value")):
+            values[attempt_id][slot] = value
+        for attempt in due:
+            attempt.answered_count, attempt.answers_hash = _receipt(attempt.schema, values[attempt.pk])
+            attempt.state, attempt.closed_by_server = Attempt.State.EXPIRED, True
+        Attempt.objects.bulk_update(due, ["answered_count", "answers_hash"], batch_size=500)
+        audit_record_many(action="delivery.attempt_close", targets=due, data=[
+            {"by_server": True, "state": Attempt.State.EXPIRED, "answered": a.answered_count,
+             "hash": a.answers_hash} for a in due])
+        outbox_publish_many(topic=ATTEMPT_CLOSED, payloads=[_closed_payload(a, True) for a in due])
+    return len(due)

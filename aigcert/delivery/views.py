@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound, now
-from aigcert.delivery import rules, selectors, services
+from aigcert.delivery import examday, examday_views, rules, selectors, services
 from aigcert.delivery.models import Attempt
 from aigcert.enrolment import api as enrolment
 from aigcert.exams import api as exams
@@ -35,6 +35,8 @@ def refusal_text(code: str) -> str:
         rules.TOO_LONG: _("This answer is too long."),
         rules.UPLOAD_ONLY: _("Hand in files with the upload button."),
         "time_up": _("Time is up. Your exam was submitted with the answers saved before the deadline."),
+        "paused": _("Your exam is paused by the proctor. Your answers are kept; wait until it is resumed."),
+        "closed": _("This exam is closed."),
         "superseded": _("This exam is now open in another window or on another device. Continue there, or "
                         "reload this page to continue here."),
         "too_large": _("Too much at once. Please save again."),
@@ -126,6 +128,9 @@ def player(request: HttpRequest, code) -> HttpResponse:
     attempt = _own_attempt_now(request, code)
     if attempt.state != Attempt.State.OPEN:
         return redirect(_done_url(attempt))
+    warnings = examday.attempt_observe(attempt=attempt, ip=examday_views.client_ip(request),
+                                       agent=examday_views.client_agent(request),
+                                       login=examday.login_fingerprint(request.session.session_key or ""))
     device = services.attempt_claim_device(attempt)
     paper = exams.paper_get(attempt.paper_id)
     program = catalog.program_get(attempt.program_code)
@@ -144,6 +149,11 @@ def player(request: HttpRequest, code) -> HttpResponse:
         "submitUrl": reverse("delivery:submit", args=[attempt.code]),
         "uploadUrl": reverse("delivery:upload", args=[attempt.code]),
         "doneUrl": _done_url(attempt),
+        "formal": attempt.kind == Attempt.Kind.FORMAL,
+        "paused": attempt.paused_at is not None,
+        "stateUrl": reverse("delivery:attempt_state", args=[attempt.code]),
+        "integrityUrl": reverse("delivery:integrity", args=[attempt.code]),
+        "warnings": warnings,
         "csrf": get_token(request),
         "loginUrl": f"{reverse('accounts:login')}?next={reverse('delivery:player', args=[attempt.code])}",
         "strings": {
@@ -167,6 +177,9 @@ def player(request: HttpRequest, code) -> HttpResponse:
             "submitting": _("Submitting…"),
             "logIn": _("Log in"),
             "reload": refusal_text("reload"),
+            "paused": refusal_text("paused"),
+            "fullscreen": _("Full screen"),
+            "warning": _("Notice"),
         },
     }
     response = render(request, "delivery/player.html", {
@@ -203,8 +216,8 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
     # The candidate's row comes with the attempt (no extra query) for the checks Django makes of every session:
     # still active, and the password unchanged since this login.
     attempt = (Attempt.objects.select_related("candidate")
-               .only("id", "code", "state", "deadline_at", "device", "schema", "candidate__password",
-                     "candidate__is_active")
+               .only("id", "code", "kind", "state", "deadline_at", "paused_at", "device", "schema", "client_ip",
+                     "program_code", "session_code", "candidate__password", "candidate__is_active")
                .filter(code=code, candidate_id=candidate_id).first())
     if attempt is None:
         return _refuse("not_found", 404)
@@ -214,10 +227,14 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
         result = services.responses_save(attempt=attempt, device=device, entries=entries)
     except services.TimeUp:
         return _refuse("time_up", 409, redirect=_done_url(attempt))
+    except services.Paused:
+        return _refuse("paused", 409)
     except services.Superseded:
         return _refuse("superseded", 409)
     except DomainError as exc:
         return _refuse(exc.code, 400, slot=exc.field)
+    if attempt.client_ip and request.META.get("REMOTE_ADDR") != attempt.client_ip:
+        examday.integrity_ip_seen(attempt=attempt, ip=request.META.get("REMOTE_ADDR"))
     return JsonResponse({"saved": result.saved, "stale": result.stale, "serverNow": _epoch_ms(now()),
                          "deadline": _epoch_ms(attempt.deadline_at)})
 
@@ -261,6 +278,8 @@ def upload(request: HttpRequest, code) -> JsonResponse:
                                      flagged=request.POST.get("flagged") == "true")
     except services.TimeUp:
         return _refuse("time_up", 409, redirect=_done_url(attempt))
+    except services.Paused:
+        return _refuse("paused", 409)
     except services.Superseded:
         return _refuse("superseded", 409)
     except DomainError as exc:
@@ -286,10 +305,44 @@ def submit(request: HttpRequest, code) -> JsonResponse:
     try:
         attempt, _closed_now = services.attempt_submit(attempt=attempt, key=key, device=str(body.get("device") or ""),
                                                        entries=entries)
+    except services.Paused:
+        return _refuse("paused", 409)
     except DomainError as exc:
         return _refuse(exc.code, 400, slot=exc.field)
     return JsonResponse({"state": attempt.state, "redirect": _done_url(attempt),
                          "answered": attempt.answered_count, "hash": attempt.answers_hash[:12]})
+
+
+@json_login_required
+def attempt_state(request: HttpRequest, code) -> JsonResponse:
+    """What a paused player polls: still paused, resumed (with the new deadline), or closed."""
+    try:
+        attempt = services.attempt_close_if_due(selectors.access_attempt(request.user.pk, code))
+    except NotFound:
+        return _refuse("not_found", 404)
+    return JsonResponse({"state": attempt.state, "paused": attempt.paused_at is not None,
+                         "deadline": _epoch_ms(attempt.deadline_at), "serverNow": _epoch_ms(now()),
+                         "redirect": _done_url(attempt) if attempt.state != Attempt.State.OPEN else ""})
+
+
+@json_login_required
+@require_POST
+def integrity(request: HttpRequest, code) -> JsonResponse:
+    """Events the player noticed (focus, visibility, full screen, paste) for an open formal attempt."""
+    try:
+        attempt = selectors.access_attempt(request.user.pk, code)
+        body = _json_body(request)
+        events = body.get("events")
+        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+            raise ValueError
+        warnings = examday.integrity_report(attempt=attempt, device=str(body.get("device") or ""), events=events)
+    except NotFound:
+        return _refuse("not_found", 404)
+    except (ValueError, UnicodeDecodeError):
+        return _refuse("malformed", 400)
+    except DomainError as exc:
+        return _refuse(exc.code, 409 if exc.code == "closed" else 400)
+    return JsonResponse({"warnings": warnings})
 
 
 def _result_url(attempt: Attempt) -> str | None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from aigcert.core.api import NotFound
 from aigcert.enrolment import rules, selectors, services
-from aigcert.enrolment.data import BookingData, EnrolmentData
-from aigcert.enrolment.models import Enrolment
+from aigcert.enrolment.data import BookingData, EnrolmentData, SeatData
+from aigcert.enrolment.models import Booking, Enrolment
 
 __all__ = [
     "BookingData",
     "EnrolmentData",
+    "SeatData",
     "booking_reminders_send",
     "demo_candidate_unlock",
     "demo_registration_load",
@@ -22,6 +23,8 @@ __all__ = [
     "enrolments_of",
     "program_unlocked",
     "programs_unlocked",
+    "seat_of",
+    "seats_of_session",
 ]
 
 enrolments_of = selectors.enrolments_of
@@ -86,3 +89,26 @@ def programs_unlocked(user) -> list[str]:
         return []
     return list(Enrolment.objects.filter(candidate=user, state__in=rules.UNLOCKED_STATES)
                 .order_by("created_at").values_list("program_code", flat=True).distinct())
+
+
+def _confirmed_seats(session_code: str):
+    return (Booking.objects.filter(session__code=session_code, status=Booking.Status.CONFIRMED)
+            .select_related("enrolment").order_by("ticket_number"))
+
+
+def seats_of_session(session_code: str) -> list[SeatData]:
+    """Everyone with a confirmed seat in a session, by ticket number: the proctor's roster."""
+    return [SeatData(candidate_id=b.enrolment.candidate_id, ticket_number=b.ticket_number,
+                     enrolment_code=str(b.enrolment.code), program_code=b.enrolment.program_code, rank=rank)
+            for rank, b in enumerate(_confirmed_seats(session_code))]
+
+
+def seat_of(candidate_id: int, session_code: str) -> SeatData | None:
+    """The candidate's confirmed seat in a session, or None (no booking, held, released, another session)."""
+    booking = _confirmed_seats(session_code).filter(enrolment__candidate_id=candidate_id).first()
+    if booking is None:
+        return None
+    rank = _confirmed_seats(session_code).filter(ticket_number__lt=booking.ticket_number).count()
+    return SeatData(candidate_id=candidate_id, ticket_number=booking.ticket_number,
+                    enrolment_code=str(booking.enrolment.code), program_code=booking.enrolment.program_code,
+                    rank=rank)

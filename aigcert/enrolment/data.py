@@ -38,3 +38,14 @@ class EnrolmentData:
     booking: BookingData | None
     pending_order: OrderData | None
     orders: tuple[OrderData, ...]
+
+
+@dataclass(frozen=True)
+class SeatData:
+    """A confirmed seat in a session, as exam day needs it."""
+
+    candidate_id: int
+    ticket_number: str
+    enrolment_code: str
+    program_code: str
+    rank: int  # 0-based position among the session's confirmed seats, by ticket number

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date
 
 from django.utils import timezone
@@ -24,6 +25,7 @@ __all__ = [
     "session_get",
     "session_in_horizon",
     "session_lock",
+    "session_papers",
     "sessions_bookable",
     "sessions_by_pk",
     "sessions_generate",
@@ -128,11 +130,33 @@ def _paper_data(paper: Paper) -> PaperData:
                      total_points=paper.total_points)
 
 
+_PAPERS: OrderedDict[tuple[int, str], PaperData] = OrderedDict()
+_PAPERS_KEPT = 64
+
+
 def paper_get(pk: int) -> PaperData:
-    paper = papers.paper_get(pk)
-    if paper is None:
+    """A frozen paper with its payloads. Papers never change once frozen, so each process keeps the last few it
+    read (keyed by id and public code, which no other paper shares): a session's thousands of starts and page
+    loads read a paper's hundred payloads once."""
+    code = Paper.objects.filter(pk=pk).values_list("code", flat=True).first()
+    if code is None:
         raise NotFound()
-    return _paper_data(paper)
+    key = (pk, str(code))
+    cached = _PAPERS.get(key)
+    if cached is not None:
+        _PAPERS.move_to_end(key)
+        return cached
+    data = _paper_data(papers.paper_get(pk))
+    _PAPERS[key] = data
+    while len(_PAPERS) > _PAPERS_KEPT:
+        _PAPERS.popitem(last=False)
+    return data
+
+
+def session_papers(session_code: str) -> list[int]:
+    """The ids of a session's frozen papers by form number (empty when none are prepared yet)."""
+    return list(Paper.objects.filter(session__code=session_code).order_by("form_number", "pk")
+                .values_list("pk", flat=True))
 
 
 def paper_for_mock(*, program_code: str, candidate_id: int, attempt_number: int) -> PaperData:

@@ -193,7 +193,9 @@ def test_the_player_config(examinee_client, open_mock):
     attempt.refresh_from_db()
     code = str(attempt.code)
     assert set(config) == {"code", "device", "layout", "deadline", "serverNow", "seqBase", "saved", "saveUrl",
-                           "submitUrl", "uploadUrl", "doneUrl", "loginUrl", "csrf", "strings"}
+                           "submitUrl", "uploadUrl", "doneUrl", "loginUrl", "csrf", "strings", "formal", "paused",
+                           "stateUrl", "integrityUrl", "warnings"}
+    assert (config["formal"], config["paused"], config["warnings"]) == (False, False, [])
     assert config["loginUrl"] == f"/accounts/login/?next=/exam/{code}/"
     assert (config["code"], config["device"], config["layout"], config["seqBase"], config["saved"]) == (
         code, attempt.device, "one_per_page", 1, {})

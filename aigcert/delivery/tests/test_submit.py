@@ -57,7 +57,7 @@ def test_submit_closes_once_and_every_later_submit_gets_the_same_receipt(examine
         "submitted", closed_at, False, "key-1", "")
     [event] = audit_events(action="delivery.attempt_close")
     assert (event.actor_id, event.target_id) == (examinee.pk, str(attempt.pk))
-    assert event.data == {"by_server": False, "answered": 3, "hash": attempt.answers_hash}
+    assert event.data == {"by_server": False, "state": "submitted", "answered": 3, "hash": attempt.answers_hash}
     assert _closed_events() == [{"attempt": str(attempt.code), "kind": "mock", "program": GENERAL,
                                  "by_server": False}]
 
@@ -191,8 +191,9 @@ def test_the_close_out_closes_only_attempts_past_their_grace(exam_bank, make_use
     closes = audit_events(action="delivery.attempt_close")
     assert len(closes) == closes_before + 1
     assert (closes[0].actor_id, closes[0].target_id, closes[0].data) == (
-        None, str(due.pk), {"by_server": True, "answered": 2, "hash": due.answers_hash})
-    assert _closed_events(due) == [{"attempt": str(due.code), "kind": "mock", "program": GENERAL, "by_server": True}]
+        None, str(due.pk), {"by_server": True, "state": "expired", "answered": 2, "hash": due.answers_hash})
+    assert _closed_events(due) == [{"attempt": str(due.code), "kind": "mock", "program": GENERAL, "by_server": True,
+                                    "state": "expired", "session": ""}]
     assert _closed_events(in_grace) == _closed_events(running) == []
     # Run again (the next minute): nothing more to do, nothing published twice.
     assert attempts_close_due() == 0

@@ -225,6 +225,8 @@
         }
       } else if (data.error === "time_up") {
         finish(data.message, data.redirect || config.doneUrl);
+      } else if (data.error === "paused") {
+        pause();
       } else if (data.error === "superseded") {
         superseded = true;
         block(data.message);
@@ -275,6 +277,9 @@
         delete pending[data.slot];  // an answer that can never be accepted must not hold the submit back
         persist();
         submit();
+      } else if (data.error === "paused") {
+        closed = false;
+        pause();
       } else if (result.status === 401) {
         block(data.message, config.loginUrl);
       } else if (result.status >= 400 && result.status < 500) {
@@ -288,6 +293,75 @@
       window.setTimeout(submit, backoff + Math.random() * 1000);
     });
   }
+  // ---- formal exams: the proctor's pause, and integrity events ------------------------------------------
+  // While paused the clock is stopped on the server; the page waits (answers typed before stay queued here) and
+  // asks every few seconds whether it has been resumed, then reloads with the new deadline.
+  var paused = false;
+  function pause() {
+    if (paused) return;
+    paused = true;
+    var overlay = document.getElementById("paused");
+    overlay.hidden = false;
+    document.querySelectorAll(".player-body, .player-bar").forEach(function (el) { el.inert = true; });
+    function check() {
+      window.fetch(config.stateUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (data.redirect) { finish(S.timeUp, data.redirect); return; }
+          if (!data.paused) { window.location.reload(); return; }
+          window.setTimeout(check, 4000 + Math.random() * 2000);
+        })
+        .catch(function () { window.setTimeout(check, 5000); });
+    }
+    window.setTimeout(check, 3000);
+  }
+  var integrityQueue = [];
+  function noteEvent(kind, detail) {
+    if (!config.formal || closed || superseded || paused) return;
+    integrityQueue.push({kind: kind, at: Math.floor(Date.now() + offset), detail: detail || {}});
+    if (integrityQueue.length === 1) window.setTimeout(sendEvents, 1000 + Math.random() * 1000);
+  }
+  function sendEvents() {
+    var events = integrityQueue.splice(0, 20);
+    if (!events.length) return;
+    post(config.integrityUrl, {device: config.device, events: events}).then(reply).then(function (result) {
+      (result.data.warnings || []).forEach(warn);
+      if (result.status >= 500) throw new Error("retry");
+    }).catch(function () {
+      integrityQueue = events.concat(integrityQueue);  // kept until the server has them
+      window.setTimeout(sendEvents, 10000 + Math.random() * 5000);
+    });
+  }
+  function warn(message) {
+    var box = document.getElementById("integrity-warning");
+    box.textContent = message;
+    box.hidden = false;
+    document.getElementById("announcer").textContent = message;
+  }
+  if (config.formal) {
+    var blurredAt = 0;
+    window.addEventListener("blur", function () { blurredAt = Date.now(); noteEvent("focus_lost"); });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden" && Date.now() - blurredAt > 1000) noteEvent("visibility_hidden");
+    });
+    document.addEventListener("fullscreenchange", function () {
+      if (!document.fullscreenElement) noteEvent("fullscreen_exit");
+    });
+    document.addEventListener("paste", function (event) {
+      var field = event.target.closest && event.target.closest(".player-item");
+      if (!field) return;
+      var text = event.clipboardData ? event.clipboardData.getData("text") : "";
+      noteEvent("paste", {slot: field.dataset.slot, chars: text.length});
+    });
+    var full = document.getElementById("fullscreen-button");
+    if (full && document.documentElement.requestFullscreen) {
+      full.hidden = false;
+      full.addEventListener("click", function () { document.documentElement.requestFullscreen().catch(function () {}); });
+    }
+    (config.warnings || []).forEach(warn);
+    if (config.paused) pause();
+  }
+
   function finish(message, url) {
     forget();  // the server holds the exam now; nothing of it should stay on a shared computer
     document.getElementById("announcer").textContent = message;
@@ -297,6 +371,7 @@
   // ---- the clock ----------------------------------------------------------------------------------------
   function two(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
+    if (paused) return;  // the server's clock is stopped too
     var left = Math.max(0, Math.floor((config.deadline - (Date.now() + offset)) / 1000));
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     document.getElementById("timer").textContent = (h ? h + ":" + two(m) : two(m)) + ":" + two(s);

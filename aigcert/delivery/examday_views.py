@@ -1,0 +1,140 @@
+"""The candidate's exam day: the session page (identity, check-in, waiting room), its status poll, the start."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aigcert.accounts import api as accounts
+from aigcert.catalog import api as catalog
+from aigcert.core.api import DomainError, NotFound, now
+from aigcert.delivery import examday, rules
+from aigcert.delivery.models import Attempt, CheckIn
+from aigcert.enrolment import api as enrolment
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def client_agent(request: HttpRequest) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:300]
+
+
+def _epoch_ms(moment) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _seat_or_404(request: HttpRequest, session_code):
+    seat = enrolment.seat_of(request.user.pk, str(session_code))
+    if seat is None:
+        raise Http404
+    try:
+        desk, session = examday.desk_get(str(session_code))
+    except NotFound:
+        raise Http404 from None
+    return seat, desk, session
+
+
+def _status(request: HttpRequest, session_code: str) -> dict:
+    """Where the candidate stands: the page renders it, the waiting room polls it."""
+    checkin = CheckIn.objects.filter(session__code=session_code, candidate=request.user).first()
+    attempt = (Attempt.objects.filter(session_code=session_code, candidate=request.user, kind=Attempt.Kind.FORMAL)
+               .order_by("-started_at").first())
+    moment = now()
+    status = {"serverNow": _epoch_ms(moment), "state": "not_checked_in"}
+    if attempt is not None:
+        status.update(state="started" if attempt.state == Attempt.State.OPEN else "closed",
+                      url=reverse("delivery:player", args=[attempt.code]))
+    elif checkin is not None:
+        status.update(state=checkin.state, unlockAt=_epoch_ms(checkin.unlock_at),
+                      entryClosesAt=_epoch_ms(checkin.entry_closes_at), deadline=_epoch_ms(checkin.deadline_at),
+                      reason=checkin.reason if checkin.state == CheckIn.State.REFUSED else "",
+                      late=moment > checkin.entry_closes_at)
+    return status
+
+
+@login_required
+def exam_day(request: HttpRequest, session_code) -> HttpResponse:
+    """The session page: before the window it says when check-in opens; in it, the candidate confirms who they
+    are; then it waits for the proctor and the unlock, and starts the exam."""
+    seat, desk, session = _seat_or_404(request, session_code)
+    code = str(session_code)
+    error = ""
+    if request.method == "POST":
+        try:
+            examday.checkin_confirm(candidate=request.user, session_code=code,
+                                    confirmed=request.POST.get("confirm") == "yes", ip=client_ip(request),
+                                    agent=client_agent(request))
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect("delivery:exam_day", session_code=code)
+    status = _status(request, code)
+    if status["state"] == "started":
+        return redirect(status["url"])
+    moment = now()
+    program = catalog.program_get(session.program_code)
+    summary = accounts.profile_summary(request.user)
+    window_problem = rules.check_in_problem(moment=moment, start_at=session.start_at,
+                                            opens_minutes=desk.check_in_opens_minutes,
+                                            latest_entry_minutes=desk.latest_entry_minutes)
+    config = {**status, "statusUrl": reverse("delivery:exam_day_status", args=[code]),
+              "startUrl": reverse("delivery:exam_day_start", args=[code]),
+              "strings": {"opensIn": _("The exam unlocks in"), "now": _("Starting…"),
+                          "waiting": _("Waiting for the proctor to admit you…")}}
+    return render(request, "delivery/exam_day.html", {
+        "session": session, "program": program, "seat": seat, "desk": desk, "summary": summary,
+        "name": accounts.legal_name_of(request.user), "has_photo": accounts.profile_photo(request.user) is not None,
+        "status": status, "config": config, "error": error, "window_problem": window_problem,
+        "check_in_opens_at": session.start_at - timedelta(minutes=desk.check_in_opens_minutes),
+    }, status=409 if error else 200)
+
+
+@login_required
+def exam_day_status(request: HttpRequest, session_code) -> JsonResponse:
+    if enrolment.seat_of(request.user.pk, str(session_code)) is None:
+        return JsonResponse({"error": "not_found"}, status=404)
+    return JsonResponse(_status(request, str(session_code)))
+
+
+@login_required
+def exam_day_photo(request: HttpRequest, session_code) -> HttpResponse:
+    """The candidate's own ID photo on their check-in page (never cached by shared caches)."""
+    _seat_or_404(request, session_code)
+    photo = accounts.profile_photo(request.user)
+    if photo is None:
+        raise Http404
+    response = HttpResponse(photo, content_type="image/png" if photo.startswith(b"\x89PNG") else "image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
+    """The unlock: one read of the check-in, one insert of the attempt. A second start returns the same attempt."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        attempt = examday.formal_start(candidate=request.user, session_code=str(session_code))
+    except NotFound:
+        if wants_json:
+            return JsonResponse({"error": "not_found"}, status=404)
+        raise Http404 from None
+    except DomainError as exc:
+        if wants_json:
+            return JsonResponse({"error": exc.code, "message": exc.message}, status=409)
+        return render(request, "delivery/unavailable.html", {
+            "program": catalog.program_get(CheckIn.objects.get(session__code=str(session_code),
+                                                               candidate=request.user).program_code),
+            "reason": exc.message, "title": _("Formal exam")}, status=409)
+    url = reverse("delivery:player", args=[attempt.code])
+    if wants_json:
+        return JsonResponse({"attempt": str(attempt.code), "url": url, "deadline": _epoch_ms(attempt.deadline_at)})
+    return redirect(url)
