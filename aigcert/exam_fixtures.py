@@ -7,6 +7,7 @@ Not in the root conftest because lower apps' tests import that, and they must no
 import io
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -16,6 +17,7 @@ from django.db import transaction
 from aigcert.accounts.roles import Role
 from aigcert.accounts.tests.factories import UserFactory
 from aigcert.conftest import SHIPPED_CATALOG
+from aigcert.core.api import now
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 
@@ -86,3 +88,44 @@ def post_json(client, url: str, body, **extra):
 def english(client):
     client.cookies["aigcert_language"] = "en"
     return client
+
+
+@pytest.fixture
+def formal_day(exam_bank, make_user, django_capture_on_commit_callbacks):
+    """Make a formal 通用级 session with its papers frozen (the demo formal blueprint: 4 forms) and book
+    candidates into it:
+
+        session = formal_day.session(start_in=timedelta(minutes=10))
+        candidate = formal_day.seat(session)            # a new candidate with a confirmed seat
+        formal_day.seat(session, user=someone)          # or an existing user
+    Rows of other apps are made through the registry: booking and paying are enrolment's own journeys."""
+    admin = make_user(Role.EXAM_ADMIN)
+
+    class FormalDay:
+        exam_admin = admin
+
+        @staticmethod
+        def session(*, start_in=timedelta(minutes=10), duration_minutes=60, capacity=100, papers=True,
+                    program_code=GENERAL):
+            start = now() + start_in
+            session = apps.get_model("exams", "Session").objects.create(
+                program_code=program_code, sitting_code="am", sitting_label_zh="上午场", sitting_label_en="Morning",
+                start_at=start, duration_minutes=duration_minutes, capacity=capacity,
+                booking_opens_at=start - timedelta(days=30), booking_closes_at=start - timedelta(days=3))
+            if papers:
+                with django_capture_on_commit_callbacks(execute=True):
+                    exams.session_papers_prepare(session_code=str(session.code), actor=admin)
+            return session
+
+        @staticmethod
+        def seat(session, user=None, *, ticket=None):
+            user = user or make_user(Role.CANDIDATE)
+            enrolment = apps.get_model("enrolment", "Enrolment").objects.create(
+                candidate=user, program_code=session.program_code, state="booked")
+            booking = apps.get_model("enrolment", "Booking")
+            count = booking.objects.count()
+            booking.objects.create(enrolment=enrolment, session=session, status="confirmed",
+                                   ticket_number=ticket or f"T{session.pk:04d}{count + 1:05d}")
+            return user
+
+    return FormalDay()

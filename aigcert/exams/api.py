@@ -26,6 +26,7 @@ __all__ = [
     "session_in_horizon",
     "session_lock",
     "session_papers",
+    "session_papers_prepare",
     "sessions_bookable",
     "sessions_by_pk",
     "sessions_generate",
@@ -151,6 +152,13 @@ def paper_get(pk: int) -> PaperData:
     while len(_PAPERS) > _PAPERS_KEPT:
         _PAPERS.popitem(last=False)
     return data
+
+
+def session_papers_prepare(*, session_code: str, actor, count: int | None = None) -> int:
+    """Queue the freezing of a session's missing papers (the task runs after commit); returns how many."""
+    from aigcert.exams.preassembly import session_papers_prepare as prepare
+
+    return prepare(session_code=session_code, count=count, actor=actor).requested
 
 
 def session_papers(session_code: str) -> list[int]:

@@ -15,6 +15,7 @@ from aigcert.exam_fixtures import (
     exam_bank,
     examinee,
     examinee_client,
+    formal_day,
     post_json,
     unlock,
 )

@@ -59,7 +59,7 @@ def test_submit_closes_once_and_every_later_submit_gets_the_same_receipt(examine
     assert (event.actor_id, event.target_id) == (examinee.pk, str(attempt.pk))
     assert event.data == {"by_server": False, "state": "submitted", "answered": 3, "hash": attempt.answers_hash}
     assert _closed_events() == [{"attempt": str(attempt.code), "kind": "mock", "program": GENERAL,
-                                 "by_server": False}]
+                                 "by_server": False, "state": "submitted", "session": ""}]
 
 
 def test_submit_carries_the_answers_not_yet_saved(examinee_client, open_mock):
