@@ -8,11 +8,17 @@ from aigcert.delivery.data import AttemptData
 from aigcert.delivery.models import Attempt, Response
 
 __all__ = ["ATTEMPT_CLOSED", "AttemptData", "attempt_get", "attempts_close_due", "attempts_of",
-           "has_open_formal_attempt", "responses_get"]
+           "demo_exam_day_load", "has_open_formal_attempt", "responses_get"]
 
 ATTEMPT_CLOSED = services.ATTEMPT_CLOSED
 attempts_close_due = services.attempts_close_due
 has_open_formal_attempt = services.has_open_formal_attempt
+
+
+def demo_exam_day_load(*, candidate, proctor, exam_admin) -> str | None:
+    from aigcert.delivery.demo import demo_exam_day_load as load
+
+    return load(candidate=candidate, proctor=proctor, exam_admin=exam_admin)
 
 
 def _data(attempt: Attempt) -> AttemptData:

@@ -79,6 +79,12 @@ class ConsoleRow:
     def events_total(self) -> int:
         return sum(self.events.values())
 
+    @property
+    def event_list(self) -> list[tuple[str, str, int]]:
+        """(kind, label, count) in a fixed order, for the console."""
+        return [(kind, str(label), self.events[kind]) for kind, label in IntegrityEvent.Kind.choices
+                if kind in self.events]
+
 
 STAGE_LABELS = {
     "absent": _("Not checked in"),

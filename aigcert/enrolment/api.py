@@ -13,6 +13,7 @@ __all__ = [
     "EnrolmentData",
     "SeatData",
     "booking_reminders_send",
+    "demo_candidate_book",
     "demo_candidate_unlock",
     "demo_registration_load",
     "enrolment_can_be_certified",
@@ -35,6 +36,12 @@ def demo_registration_load(*, org_admin, exam_admin) -> tuple[str, int]:
     from aigcert.enrolment.demo import demo_registration_load as load
 
     return load(org_admin=org_admin, exam_admin=exam_admin)
+
+
+def demo_candidate_book(*, candidate, session_code: str) -> str | None:
+    from aigcert.enrolment.demo import demo_candidate_book as book
+
+    return book(candidate=candidate, session_code=session_code)
 
 
 def demo_candidate_unlock(*, candidate, finance) -> bool:

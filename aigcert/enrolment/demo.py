@@ -63,3 +63,17 @@ def demo_candidate_unlock(*, candidate, finance, program_code: str = "aigc-gener
     billing.offline_payment_confirm(order_code=order.code, bank_ref=f"DEMO-{enrolment.code.hex[:10].upper()}",
                                     amount_fen=order.total_fen, actor=finance)
     return True
+
+
+@transaction.atomic
+def demo_candidate_book(*, candidate, session_code: str, program_code: str = "aigc-general") -> str | None:
+    """Book the demo candidate (deposit paid) into a session; returns the ticket number, or None when they hold a
+    seat already."""
+    from aigcert.enrolment import services
+    from aigcert.enrolment.models import Enrolment
+
+    enrolment = Enrolment.objects.filter(candidate=candidate, program_code=program_code,
+                                         state="deposit_paid").first()
+    if enrolment is None:
+        return None
+    return services.booking_create(enrolment=enrolment, session_code=session_code, actor=candidate).ticket_number

@@ -18,6 +18,7 @@ __all__ = [
     "TicketData",
     "default_exam_day",
     "demo_blueprints_load",
+    "demo_session_soon",
     "mock_available",
     "paper_for_mock",
     "paper_get",
@@ -111,6 +112,12 @@ def sessions_generate(*, program_code: str, days: list[date], actor, capacity: i
                       sitting_codes: list[str] | None = None) -> list[SessionData]:
     return [session_data(s) for s in services.sessions_generate(program_code=program_code, days=days, actor=actor,
                                                                 capacity=capacity, sitting_codes=sitting_codes)]
+
+
+def demo_session_soon(*, program_code: str, start_at, actor) -> SessionData:
+    """A session starting at ``start_at`` and bookable until then, for the demo's exam day."""
+    return session_data(services.session_rehearsal_create(program_code=program_code, start_at=start_at,
+                                                          actor=actor))
 
 
 def ticket_pdf(ticket: TicketData) -> bytes:

@@ -57,6 +57,20 @@ def sessions_generate(*, program_code: str, days: list[date], actor, sitting_cod
     return created
 
 
+def session_rehearsal_create(*, program_code: str, start_at, actor) -> Session:
+    """A sitting that starts soon and stays bookable until it starts: the demo's exam day (`aigcert demo`)."""
+    program = catalog.program_get(program_code)
+    sitting = program.exam.sittings[0]
+    label_zh, label_en = _sitting_labels(program_code, sitting.code)
+    session = Session.objects.create(
+        program_code=program_code, sitting_code=sitting.code, sitting_label_zh=label_zh, sitting_label_en=label_en,
+        start_at=start_at, duration_minutes=program.exam.duration_minutes, capacity=program.exam.seats_per_sitting,
+        booking_opens_at=now(), booking_closes_at=start_at, created_by=actor)
+    audit_record(actor=actor, action="exams.session_rehearsal", target=session,
+                 data={"program": program_code, "start": start_at.isoformat()})
+    return session
+
+
 def _sitting_labels(program_code: str, sitting_code: str) -> tuple[str, str]:
     labels = catalog.sitting_labels(program_code)
     return labels.get(sitting_code, (sitting_code, sitting_code))

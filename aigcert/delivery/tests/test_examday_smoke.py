@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.test import Client
 
-from aigcert.accounts.roles import Role
+from aigcert.accounts.api import Role
 from aigcert.core.api import now
 from aigcert.delivery import api as delivery
 from aigcert.delivery.models import Attempt, CheckIn

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from aigcert.accounts import api as accounts_api
+from aigcert.delivery import api as delivery_api
 from aigcert.enrolment import api as enrolment_api
 from aigcert.exams import api as exams_api
 from aigcert.itembank import api as itembank_api
@@ -37,6 +38,12 @@ class Command(BaseCommand):
         if enrolment_api.demo_candidate_unlock(candidate=accounts_api.demo_user(accounts_api.Role.CANDIDATE),
                                                finance=accounts_api.demo_user(accounts_api.Role.FINANCE)):
             self.stdout.write("Demo candidate: registered for 通用级 with the deposit paid (mock exams are open).")
+        exam_day = delivery_api.demo_exam_day_load(candidate=accounts_api.demo_user(accounts_api.Role.CANDIDATE),
+                                                   proctor=accounts_api.demo_user(accounts_api.Role.PROCTOR),
+                                                   exam_admin=accounts_api.demo_user(accounts_api.Role.EXAM_ADMIN))
+        if exam_day:
+            self.stdout.write(f"Exam day: the demo candidate is booked into a 通用级 session starting {exam_day} "
+                              "(check-in is open now; the demo proctor is assigned).")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {logins[0].password})"))
         for login in logins:
             self.stdout.write(f"  {login.role_label:<28} {login.login}")
