@@ -23,6 +23,7 @@ from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound, now
 from aigcert.delivery import examday, examday_views, rules, selectors, services
 from aigcert.delivery.models import Attempt
+from aigcert.delivery.render import items_html, navigator_html
 from aigcert.enrolment import api as enrolment
 from aigcert.exams import api as exams
 
@@ -183,7 +184,8 @@ def player(request: HttpRequest, code) -> HttpResponse:
         },
     }
     response = render(request, "delivery/player.html", {
-        "attempt": attempt, "paper": paper, "program": program, "items": items, "config": config,
+        "attempt": attempt, "paper": paper, "program": program, "config": config,
+        "items_html": items_html(items), "navigator_html": navigator_html(items),
         "total": len(items),
     })
     if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
