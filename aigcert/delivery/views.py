@@ -4,6 +4,7 @@ candidate (for the session checks Django would make), and one statement writing 
 from __future__ import annotations
 
 import json
+import logging
 from functools import wraps
 from typing import Any
 
@@ -26,6 +27,8 @@ from aigcert.delivery.models import Attempt
 from aigcert.delivery.render import items_html, navigator_html
 from aigcert.enrolment import api as enrolment
 from aigcert.exams import api as exams
+
+logger = logging.getLogger(__name__)
 
 
 def refusal_text(code: str) -> str:
@@ -52,6 +55,13 @@ def refusal_text(code: str) -> str:
         "stale": _("A newer answer to this item is already saved."),
     }
     return str(texts.get(code, _("The answer could not be saved.")))
+
+
+def _not_found(request: HttpRequest, code) -> JsonResponse:
+    # Someone else's attempt looks missing to them; the log keeps who asked, for the exam office.
+    logger.warning("exam request refused: attempt %s not found for user %s (%s %s)", code,
+                   request.session.get(SESSION_KEY), request.method, request.path)
+    return _refuse("not_found", 404)
 
 
 def _refuse(code: str, status: int, **extra: Any) -> JsonResponse:
@@ -222,7 +232,7 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
                      "program_code", "session_code", "candidate__password", "candidate__is_active")
                .filter(code=code, candidate_id=candidate_id).first())
     if attempt is None:
-        return _refuse("not_found", 404)
+        return _not_found(request, code)
     if not _session_still_valid(request, attempt.candidate):
         return _refuse("login", 401)
     try:
@@ -257,7 +267,7 @@ def upload(request: HttpRequest, code) -> JsonResponse:
     try:
         attempt = selectors.access_attempt(request.user.pk, code)
     except NotFound:
-        return _refuse("not_found", 404)
+        return _not_found(request, code)
     slot = request.POST.get("slot", "")
     file = request.FILES.get("file")
     try:
@@ -297,7 +307,7 @@ def submit(request: HttpRequest, code) -> JsonResponse:
     try:
         attempt = selectors.access_attempt(request.user.pk, code)
     except NotFound:
-        return _refuse("not_found", 404)
+        return _not_found(request, code)
     try:
         body = _json_body(request)
         entries = _entries(body)
@@ -321,7 +331,7 @@ def attempt_state(request: HttpRequest, code) -> JsonResponse:
     try:
         attempt = services.attempt_close_if_due(selectors.access_attempt(request.user.pk, code))
     except NotFound:
-        return _refuse("not_found", 404)
+        return _not_found(request, code)
     return JsonResponse({"state": attempt.state, "paused": attempt.paused_at is not None,
                          "deadline": _epoch_ms(attempt.deadline_at), "serverNow": _epoch_ms(now()),
                          "redirect": _done_url(attempt) if attempt.state != Attempt.State.OPEN else ""})
@@ -339,7 +349,7 @@ def integrity(request: HttpRequest, code) -> JsonResponse:
             raise ValueError
         warnings = examday.integrity_report(attempt=attempt, device=str(body.get("device") or ""), events=events)
     except NotFound:
-        return _refuse("not_found", 404)
+        return _not_found(request, code)
     except (ValueError, UnicodeDecodeError):
         return _refuse("malformed", 400)
     except DomainError as exc:
