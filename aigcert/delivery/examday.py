@@ -292,7 +292,7 @@ def time_extend(*, session_code: str, candidate_id: int, minutes: int, actor, re
             checkin = CheckIn.objects.select_for_update().filter(session_id=session.pk,
                                                                  candidate_id=candidate_id).first()
             if checkin is None:
-                raise NotFound()
+                raise DomainError(_("This candidate has not checked in."), code="absent")
             before = checkin.deadline_at
             checkin.extra_minutes += minutes
             checkin.deadline_at = before + timedelta(minutes=minutes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +20,9 @@ from aigcert.delivery.models import Attempt, CheckIn, ProctorAction
 from aigcert.delivery.policy import exam_day_policy
 
 desk_staff = accounts.roles_required(Role.EXAM_ADMIN, Role.STAFF, Role.PROCTOR)
+# A session's pages answer 404 to everyone who may not proctor it, exactly as for a session that does not exist
+# (selectors.access_desk decides); only the list of sessions is a staff page that says "forbidden".
+desk_member = login_required
 FILTERS = ("all", "attention", "waiting", "absent", "open", "closed")
 
 
@@ -90,7 +94,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "rows": [(s, names.get(s.program_code, s.program_code)) for s in sessions]})
 
 
-@desk_staff
+@desk_member
 def console(request: HttpRequest, session_code) -> HttpResponse:
     desk, session = _desk_or_404(request, session_code)
     all_rows = selectors.console_rows(session)
@@ -113,14 +117,15 @@ def console(request: HttpRequest, session_code) -> HttpResponse:
     return render(request, "delivery/proctor_console.html", context)
 
 
-@desk_staff
+@desk_member
 @require_POST
 def act(request: HttpRequest, session_code) -> HttpResponse:
     """One proctor action on one candidate (or an incident report on the session)."""
     _desk, session = _desk_or_404(request, session_code)
     form = ActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give a reason: it is kept with the action."))
+        messages.error(request, _("Give a reason: it is kept with the action.") if "reason" in form.errors else
+                       " ".join(" ".join(errors) for errors in form.errors.values()))
         return redirect("delivery:proctor_console", session_code=session.code)
     kind, reason, ticket = form.cleaned_data["kind"], form.cleaned_data["reason"], form.cleaned_data["ticket"]
     seat = next((s for s in selectors.enrolment.seats_of_session(session.code) if s.ticket_number == ticket), None)
@@ -163,7 +168,7 @@ def _apply(kind: str, session, seat, actor, reason: str, minutes: int | None) ->
     operation(attempt=attempt, session_pk=session.pk, actor=actor, reason=reason)
 
 
-@desk_staff
+@desk_member
 @require_POST
 def desk_update(request: HttpRequest, session_code) -> HttpResponse:
     _desk, session = _desk_or_404(request, session_code)
@@ -188,7 +193,7 @@ def desk_update(request: HttpRequest, session_code) -> HttpResponse:
     return redirect("delivery:proctor_console", session_code=session.code)
 
 
-@desk_staff
+@desk_member
 def candidate_photo(request: HttpRequest, session_code, ticket: str) -> HttpResponse:
     """A checked-in candidate's ID photo, for the proctor comparing it with the person."""
     _desk, session = _desk_or_404(request, session_code)
@@ -201,7 +206,7 @@ def candidate_photo(request: HttpRequest, session_code, ticket: str) -> HttpResp
     return response
 
 
-@desk_staff
+@desk_member
 def candidate_events(request: HttpRequest, session_code, ticket: str) -> HttpResponse:
     """One candidate's integrity events and the actions taken on them."""
     _desk, session = _desk_or_404(request, session_code)
