@@ -172,7 +172,13 @@ def console_rows(session: SessionData) -> list[ConsoleRow]:
 
 
 def session_actions(session: SessionData, *, limit: int = 100) -> list[ProctorAction]:
-    return list(ProctorAction.objects.filter(session_id=session.pk).select_related("actor", "candidate")[:limit])
+    """The session's actions, newest first, each with ``actor_name`` and ``candidate_name`` (legal names)."""
+    actions = list(ProctorAction.objects.filter(session_id=session.pk)[:limit])
+    names = accounts.legal_names({a.actor_id for a in actions} | {a.candidate_id for a in actions if a.candidate_id})
+    for action in actions:
+        action.actor_name = names.get(action.actor_id, "")
+        action.candidate_name = names.get(action.candidate_id, "") if action.candidate_id else ""
+    return actions
 
 
 def integrity_events_of(attempt_code: str, session_code: str) -> list[IntegrityEvent]:

@@ -251,6 +251,10 @@ def attempt_submit(*, attempt: Attempt, key: str, device: str = "",
             return locked, False
         if locked.paused_at is not None:
             raise Paused(_("Your exam is paused by the proctor. Wait until it is resumed."), code="paused")
+        if device and device != locked.device:
+            # A tab another one took over must not close the exam under it: the current tab may hold answers not
+            # saved yet (typed, in flight, offline), which only its own submit brings in.
+            raise Superseded("superseded", code="superseded")
         if entries and device == locked.device and rules.accepts_saves(
                 state=locked.state, deadline_at=locked.deadline_at, moment=now(), grace_seconds=_grace()):
             entries = responses_check(locked, entries)

@@ -319,6 +319,8 @@ def submit(request: HttpRequest, code) -> JsonResponse:
                                                        entries=entries)
     except services.Paused:
         return _refuse("paused", 409)
+    except services.Superseded:
+        return _refuse("superseded", 409)
     except DomainError as exc:
         return _refuse(exc.code, 400, slot=exc.field)
     return JsonResponse({"state": attempt.state, "redirect": _done_url(attempt),

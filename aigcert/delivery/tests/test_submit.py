@@ -76,15 +76,18 @@ def test_submit_carries_the_answers_not_yet_saved(examinee_client, open_mock):
     assert attempt.answers_hash == rules.answers_hash({e["slot"]: e["value"] for e in saved + pending})
 
 
-def test_a_superseded_device_may_submit_but_its_unsaved_answers_are_not_taken(examinee_client, open_mock):
+def test_a_superseded_tab_may_not_submit_under_the_tab_that_took_over(examinee_client, open_mock):
+    # The current tab may hold answers not saved yet; only its own submit brings them in.
     attempt, old = open_mock
     examinee_client.get(reverse("delivery:player", args=[attempt.code]))  # another tab took over
-    response = post_json(examinee_client, old["submitUrl"],
+    response = post_json(english(examinee_client), old["submitUrl"],
                          {"key": "k", "device": old["device"], "responses": _entries(attempt, 2)})
-    assert response.status_code == 200
-    assert response.json() == _receipt(attempt, "submitted")
+    assert response.status_code == 409
+    assert response.json() == {"error": "superseded", "message": EN["superseded"]}
     assert responses_table() == []
-    assert attempt.answered_count == 0
+    attempt.refresh_from_db()
+    assert (attempt.state, attempt.closed_at) == ("open", None)
+    assert audit_events(action="delivery.attempt_close") == []
 
 
 def test_a_bad_answer_in_a_submit_is_refused_and_the_attempt_stays_open(examinee_client, open_mock):

@@ -13,15 +13,30 @@
   function two(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
     if (!status.unlockAt) return;
-    var left = Math.max(0, Math.floor((status.unlockAt - (Date.now() + offset)) / 1000));
+    var ms = status.unlockAt - (Date.now() + offset);
+    // Rounded up: 0:00 only once the unlock has passed on the server's clock, which refuses an early start.
+    var left = Math.max(0, Math.ceil(ms / 1000));
     var h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
     countdown.textContent = (h ? h + ":" + two(m) : m) + ":" + two(s);
     button.disabled = status.state !== "approved" || left > 0;
-    if (status.state === "approved" && left === 0 && !started) {
+    if (status.state === "approved" && ms <= 0 && !started) {
       started = true;
       countdown.textContent = config.strings.now;
-      form.submit();
+      start(0);
     }
+  }
+  // The start, asked for as JSON: "not yet" (this clock a little ahead of the server's) is tried again shortly
+  // instead of showing an error; anything else that is not a start shows the page's own answer.
+  function start(tries) {
+    window.fetch(config.startUrl, {method: "POST", credentials: "same-origin",
+      headers: {"Accept": "application/json", "X-CSRFToken": form.elements.csrfmiddlewaretoken.value}})
+      .then(function (r) { return r.json().then(function (data) { return {status: r.status, data: data}; }); })
+      .then(function (result) {
+        if (result.status === 200 && result.data.url) { window.location.href = result.data.url; return; }
+        if (result.data.error === "not_yet" && tries < 20) { window.setTimeout(function () { start(tries + 1); }, 700); return; }
+        form.submit();
+      })
+      .catch(function () { window.setTimeout(function () { start(tries + 1); }, 1500 + Math.random() * 1500); });
   }
   function poll() {
     window.fetch(config.statusUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})

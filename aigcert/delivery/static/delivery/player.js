@@ -214,6 +214,7 @@
         backoff = 0;
         if (data.serverNow) offset = data.serverNow - Date.now();
         if (data.deadline) config.deadline = data.deadline;  // the exam office may have added time
+        lastContact = Date.now();
         batch.forEach(function (sent) {
           var confirmed = (data.saved && data.saved[sent.slot] !== undefined) || (data.stale || []).indexOf(sent.slot) !== -1;
           if (confirmed && pending[sent.slot] && pending[sent.slot].seq === sent.seq) delete pending[sent.slot];
@@ -277,6 +278,9 @@
         delete pending[data.slot];  // an answer that can never be accepted must not hold the submit back
         persist();
         submit();
+      } else if (data.error === "superseded") {
+        superseded = true;  // the tab that took over holds the queue: don't overwrite or forget it
+        block(data.message);
       } else if (data.error === "paused") {
         closed = false;
         pause();
@@ -307,7 +311,7 @@
       window.fetch(config.stateUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (r) { return r.json(); })
         .then(function (data) {
-          if (data.redirect) { finish(S.timeUp, data.redirect); return; }
+          if (data.redirect) { forget(); window.location.assign(data.redirect); return; }
           if (!data.paused) { window.location.reload(); return; }
           window.setTimeout(check, 4000 + Math.random() * 2000);
         })
@@ -372,7 +376,8 @@
   function two(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
     if (paused) return;  // the server's clock is stopped too
-    var left = Math.max(0, Math.floor((config.deadline - (Date.now() + offset)) / 1000));
+    // Rounded up: 0:00 shows only once the deadline has passed on the server's clock.
+    var left = Math.max(0, Math.ceil((config.deadline - (Date.now() + offset)) / 1000));
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     document.getElementById("timer").textContent = (h ? h + ":" + two(m) : two(m)) + ":" + two(s);
     [10, 5, 1].forEach(function (minutes) {
@@ -382,11 +387,52 @@
       }
     });
     if (left === 0 && !closed) {
-      // The server closes the attempt itself; sending what is left and submitting only hurries it along.
+      // The candidate did not submit: the server closes the exam itself after the grace (and records it as
+      // closed at the deadline). Send what is still queued — it counts within the grace — and wait for that close.
       document.getElementById("announcer").textContent = S.timeUp;
-      submit();
+      timeUp();
     }
   }
+  function timeUp() {
+    closed = true;
+    setStatus("pending", S.timeUp);
+    document.querySelectorAll(".player-body").forEach(function (el) { el.inert = true; });
+    var batch = Object.keys(pending).map(function (k) { return pending[k]; });
+    var sent = batch.length ? post(config.saveUrl, {device: config.device, responses: batch}) : Promise.resolve();
+    sent.catch(function () {}).then(function () { window.setTimeout(waitForClose, 2000 + Math.random() * 2000); });
+  }
+  function waitForClose() {  // the state endpoint closes an attempt that is due, so this ends even without a worker
+    window.fetch(config.stateUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (data.redirect) { forget(); window.location.assign(data.redirect); return; }
+        if (data.deadline && data.deadline > config.deadline) {  // time was added at the last moment
+          config.deadline = data.deadline; closed = false;
+          document.querySelectorAll(".player-body").forEach(function (el) { el.inert = false; });
+          return;
+        }
+        window.setTimeout(waitForClose, 2000 + Math.random() * 2000);
+      })
+      .catch(function () { window.setTimeout(waitForClose, 5000); });
+  }
+  // A formal page that has not heard from the server for a while asks how things stand: a pause, extra time or a
+  // close reaches a candidate who is only reading. Saves answer the same question, so busy pages never ask.
+  var lastContact = Date.now();
+  function heartbeat() {
+    if (!config.formal || closed || paused || superseded) return;
+    if (Date.now() - lastContact < 45000 + Math.random() * 15000) return;
+    lastContact = Date.now();
+    window.fetch(config.stateUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (data.redirect) { closed = true; forget(); window.location.assign(data.redirect); return; }
+        if (data.serverNow) offset = data.serverNow - Date.now();
+        if (data.deadline) config.deadline = data.deadline;
+        if (data.paused) pause();
+      })
+      .catch(function () { /* the next beat */ });
+  }
+  window.setInterval(heartbeat, 15000);
 
   // ---- wiring -------------------------------------------------------------------------------------------
   sections.forEach(function (section) {
