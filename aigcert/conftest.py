@@ -124,3 +124,12 @@ def browser_page(monkeypatch):
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
+
+def log_in(page, base: str, login: str, password: str) -> None:
+    """Sign in through the login form, as a person would."""
+    page.goto(base + "/accounts/login/")
+    page.locator("#id_username").fill(login)
+    page.locator("#id_password").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+

@@ -108,7 +108,11 @@ def exam_day_status(request: HttpRequest, session_code) -> JsonResponse:
 def exam_day_photo(request: HttpRequest, session_code) -> HttpResponse:
     """The candidate's own ID photo on their check-in page (never cached by shared caches)."""
     _seat_or_404(request, session_code)
-    photo = accounts.profile_photo(request.user)
+    return photo_response(accounts.profile_photo(request.user))
+
+
+def photo_response(photo: bytes | None) -> HttpResponse:
+    """An ID photo for the one person allowed to see it here: never kept by a shared cache."""
     if photo is None:
         raise Http404
     response = HttpResponse(photo, content_type="image/png" if photo.startswith(b"\x89PNG") else "image/jpeg")

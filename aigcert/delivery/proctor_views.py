@@ -16,6 +16,7 @@ from aigcert.accounts.api import Role
 from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound
 from aigcert.delivery import examday, selectors
+from aigcert.delivery.examday_views import photo_response
 from aigcert.delivery.models import Attempt, CheckIn, ProctorAction
 from aigcert.delivery.policy import exam_day_policy
 
@@ -198,12 +199,7 @@ def candidate_photo(request: HttpRequest, session_code, ticket: str) -> HttpResp
     """A checked-in candidate's ID photo, for the proctor comparing it with the person."""
     _desk, session = _desk_or_404(request, session_code)
     checkin = CheckIn.objects.filter(session_id=session.pk, ticket_number=ticket).select_related("candidate").first()
-    photo = accounts.profile_photo(checkin.candidate) if checkin else None
-    if photo is None:
-        raise Http404
-    response = HttpResponse(photo, content_type="image/png" if photo.startswith(b"\x89PNG") else "image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return photo_response(accounts.profile_photo(checkin.candidate) if checkin else None)
 
 
 @desk_member

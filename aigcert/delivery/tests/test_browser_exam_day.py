@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from aigcert.accounts.api import Role
-from aigcert.conftest import shot
+from aigcert.conftest import log_in, shot
 from aigcert.core.api import audit_events, now
 from aigcert.delivery.models import Attempt, CheckIn, ProctorAction, Response, SessionDesk
 from aigcert.exams import api as exams
@@ -69,14 +69,6 @@ def _context(page, base):
     other = context.new_page()
     other.set_default_timeout(15_000)
     return other
-
-
-def _log_in(page, base, login, password):
-    page.goto(base + "/accounts/login/")
-    page.locator("#id_username").fill(login)
-    page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 # -- the player -------------------------------------------------------------------------------------------------
@@ -178,7 +170,7 @@ def test_exam_day_check_in_admit_unlock_extra_time_pause_and_the_server_close(
     # and 王监考 is the session's proctor.
     office = browser_page
     office.context.add_cookies([{"name": django_settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": base}])
-    _log_in(office, base, admin.phone, password)
+    log_in(office, base, admin.phone, password)
     _console(office, console_url)
     desk_form = office.locator("#desk-form")
     desk_form.locator("input[name=approval_required]").check()
@@ -194,7 +186,7 @@ def test_exam_day_check_in_admit_unlock_extra_time_pause_and_the_server_close(
 
     # The proctor sees both seats, nobody checked in yet.
     desk_page = _context(office, base)
-    _log_in(desk_page, base, proctor.phone, password)
+    log_in(desk_page, base, proctor.phone, password)
     _console(desk_page, console_url)
     assert _stage(desk_page, "T0001")[0] == _stage(desk_page, "T0002")[0] == "absent"
 
@@ -202,7 +194,7 @@ def test_exam_day_check_in_admit_unlock_extra_time_pause_and_the_server_close(
     players = {}
     for person in (ann, bo):
         page = _context(office, base)
-        _log_in(page, base, person.phone, password)
+        log_in(page, base, person.phone, password)
         page.goto(f"{base}/exam/session/{code}/")
         card = page.locator("#check-in")
         assert card.locator("[data-testid=identity-name]").inner_text() == person.profile.legal_name
@@ -376,7 +368,7 @@ def _candidate_at_the_session(office, base, session, ticket, make_user, password
     SessionDesk.objects.filter(pk=desk.pk).update(approval_required=False, stagger_seconds=0)
     person = _seat(session, make_user(Role.CANDIDATE), ticket)
     page = _context(office, base)
-    _log_in(page, base, person.phone, password)
+    log_in(page, base, person.phone, password)
     page.goto(f"{base}/exam/session/{session.code}/")
     page.locator("#check-in input[name=confirm]").check()
     with page.expect_navigation():

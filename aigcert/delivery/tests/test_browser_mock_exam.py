@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from aigcert.accounts.api import Role
-from aigcert.conftest import shot
+from aigcert.conftest import log_in, shot
 from aigcert.delivery.models import Attempt, Response
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
@@ -29,14 +29,6 @@ def _setup(make_user):
     apps.get_model("enrolment", "Enrolment").objects.create(candidate=candidate, program_code="aigc-general",
                                                             state="deposit_paid")
     return candidate
-
-
-def _log_in(page, base, login, password):
-    page.goto(base + "/accounts/login/")
-    page.locator("#id_username").fill(login)
-    page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def _visible_item(page):
@@ -73,7 +65,7 @@ def _wait_saved(page):
 def test_full_mock_exam_with_reload_offline_and_gap_report(live_server, browser_page, make_user, password):
     candidate = _setup(make_user)
     page, base = browser_page, live_server.url
-    _log_in(page, base, candidate.phone, password)
+    log_in(page, base, candidate.phone, password)
 
     # Start from the personal center: the player opens on question 1 of 100 with the server's deadline.
     page.goto(base + "/me/")
@@ -184,7 +176,7 @@ def test_player_on_a_phone_and_at_200_percent_zoom(live_server, browser_page, ma
     page = context.new_page()
     try:
         base = live_server.url
-        _log_in(page, base, candidate.phone, password)
+        log_in(page, base, candidate.phone, password)
         page.goto(base + "/me/mocks/")
         page.locator("form[action*='/exam/mock/'] button[type=submit]").click()
         page.wait_for_selector(".player-item:not([hidden])")
@@ -209,7 +201,7 @@ def test_practical_mock_with_essay_code_prompt_and_upload(live_server, browser_p
     apps.get_model("enrolment", "Enrolment").objects.create(candidate=candidate, program_code="aigc-professional",
                                                             state="deposit_paid")
     page, base = browser_page, live_server.url
-    _log_in(page, base, candidate.phone, password)
+    log_in(page, base, candidate.phone, password)
     page.goto(base + "/me/mocks/")
     page.locator("form[action='/exam/mock/aigc-professional/start/'] button").click()
     page.wait_for_selector(".player-item")
@@ -263,7 +255,7 @@ def test_opening_the_exam_on_another_device_tells_the_first_one(live_server, bro
     saving, and offers to take the exam back."""
     candidate = _setup(make_user)
     first, base = browser_page, live_server.url
-    _log_in(first, base, candidate.phone, password)
+    log_in(first, base, candidate.phone, password)
     first.goto(base + "/me/mocks/")
     first.locator("form[action*='/exam/mock/'] button[type=submit]").click()
     first.wait_for_selector(".player-item:not([hidden])")

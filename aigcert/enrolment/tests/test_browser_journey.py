@@ -16,21 +16,13 @@ from pypdf import PdfReader
 
 from aigcert.accounts.api import Role
 from aigcert.billing import api as billing
-from aigcert.conftest import shot
+from aigcert.conftest import log_in, shot
 from aigcert.core.api import now
 from aigcert.enrolment.models import Enrolment
 from aigcert.exams import api as exams
 from aigcert.orgs import api as orgs
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, base, login, password):
-    page.goto(base + "/accounts/login/")
-    page.locator("#id_username").fill(login)
-    page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def _log_out(page):
@@ -65,7 +57,7 @@ def test_candidate_finance_and_partner_journey(live_server, browser_page, make_u
     page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": base}])
 
     # 1. The candidate registers and gets bank-transfer instructions with a reference.
-    _log_in(page, base, candidate.phone, password)
+    log_in(page, base, candidate.phone, password)
     page.goto(base + "/programs/aigc-general/")
     page.locator("#register-link").click()
     page.locator("#register-form button[type=submit]").click()
@@ -76,7 +68,7 @@ def test_candidate_finance_and_partner_journey(live_server, browser_page, make_u
     _log_out(page)
 
     # 2. Finance finds the transfer by its reference and confirms it.
-    _log_in(page, base, finance.phone, password)
+    log_in(page, base, finance.phone, password)
     page.goto(base + "/staff/finance/?q=" + reference)
     page.locator(f"#ref-{reference}").fill("ICBC20261121-0001")
     page.locator(f"#amt-{reference}").fill("498")
@@ -88,7 +80,7 @@ def test_candidate_finance_and_partner_journey(live_server, browser_page, make_u
     _log_out(page)
 
     # 3. The candidate books the morning sitting, then changes to the afternoon.
-    _log_in(page, base, candidate.phone, password)
+    log_in(page, base, candidate.phone, password)
     page.goto(base + "/me/")
     page.locator("#my-programs a").first.click()
     page.wait_for_load_state()
@@ -135,7 +127,7 @@ def test_candidate_finance_and_partner_journey(live_server, browser_page, make_u
     _log_out(page)
 
     # 5. The partner admin sets its price, imports 20 candidates and sees them in the cohort.
-    _log_in(page, base, org_admin.phone, password)
+    log_in(page, base, org_admin.phone, password)
     page.goto(base + "/org/")
     page.locator("nav.filters a[href$='/prices/']").click()
     form = page.locator("#price-aigc-general")

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from aigcert.accounts.api import Role
-from aigcert.conftest import shot
+from aigcert.conftest import log_in, shot
 from aigcert.core.api import now
 from aigcert.exams import services
 from aigcert.exams.models import Blueprint, Paper, PaperBatch
@@ -18,14 +18,6 @@ from aigcert.itembank import api as itembank
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-
-
-def _log_in(page, base, login, password):
-    page.goto(base + "/accounts/login/")
-    page.locator("#id_username").fill(login)
-    page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def _fits(page) -> bool:
@@ -43,7 +35,7 @@ def test_exam_office_on_a_phone(live_server, browser_page, make_user, password):
     session = services.sessions_generate(program_code="aigc-general", days=[day], actor=admin, capacity=4)[0]
     page, base = browser_page, live_server.url
     page.set_viewport_size(PHONE)
-    _log_in(page, base, admin.email, password)
+    log_in(page, base, admin.email, password)
 
     page.goto(base + "/staff/exams/blueprints/")
     assert _fits(page)

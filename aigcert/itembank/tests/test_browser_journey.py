@@ -8,19 +8,11 @@ from django.core.management import call_command
 from PIL import Image
 
 from aigcert.accounts.api import Role
-from aigcert.conftest import shot
+from aigcert.conftest import log_in, shot
 from aigcert.itembank import services
 from aigcert.itembank.models import Item
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, base, user, password):
-    page.goto(base + "/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def _log_out(page):
@@ -41,7 +33,7 @@ def test_author_and_reviewer_journey(live_server, browser_page, make_user, passw
     page, base = browser_page, live_server.url
 
     # The author writes a multiple-choice item with an image.
-    _log_in(page, base, author, password)
+    log_in(page, base, author.email, password)
     page.goto(base + "/staff/")
     page.get_by_role("link", name="打开题库").click()
     assert page.locator("h1").inner_text() == "题库"
@@ -76,7 +68,7 @@ def test_author_and_reviewer_journey(live_server, browser_page, make_user, passw
     _log_out(page)
 
     # The reviewer returns it with a comment.
-    _log_in(page, base, reviewer, password)
+    log_in(page, base, reviewer.email, password)
     page.goto(detail)
     page.locator("#return-comment").fill("选项 D 与题干无关，请换成一个有迷惑性的生成模型干扰项。")
     page.locator("form[action$='/return/'] button").click()
@@ -85,7 +77,7 @@ def test_author_and_reviewer_journey(live_server, browser_page, make_user, passw
     _log_out(page)
 
     # The author reads the comment, fixes the item and submits it again.
-    _log_in(page, base, author, password)
+    log_in(page, base, author.email, password)
     page.goto(detail)
     assert "选项 D 与题干无关" in page.locator(".review-comment").inner_text()
     page.get_by_role("link", name="编辑").click()
@@ -97,7 +89,7 @@ def test_author_and_reviewer_journey(live_server, browser_page, make_user, passw
     _log_out(page)
 
     # The reviewer approves it.
-    _log_in(page, base, reviewer, password)
+    log_in(page, base, reviewer.email, password)
     page.goto(detail)
     page.locator("form[action$='/approve/'] button").click()
     assert page.locator("#item-status").inner_text() == "已通过"
