@@ -31,6 +31,7 @@ __all__ = [
     "mask_phone",
     "normalize_email",
     "normalize_phone",
+    "profile_has_photo",
     "profile_legal_name_and_id",
     "profile_photo",
     "profile_summary",
@@ -82,6 +83,11 @@ def users_with_role(role: str) -> list[tuple[int, str]]:
     users = User.objects.filter(is_active=True, role_grants__role=role).distinct()
     names = legal_names(u.pk for u in users)
     return sorted(((pk, name) for pk, name in names.items()), key=lambda pair: pair[1])
+
+
+def profile_has_photo(user) -> bool:
+    profile = selectors.profile_of(user)
+    return bool(profile and profile.photo)
 
 
 def profile_photo(user) -> bytes | None:

@@ -157,6 +157,7 @@ ENTRY_TEXTS = {
     rules.NOT_ADMITTED: gettext_lazy("The proctor has not admitted your check-in yet."),
     rules.REFUSED: gettext_lazy("The proctor did not admit your check-in."),
     "cancelled": gettext_lazy("This session is cancelled."),
+    "open_elsewhere": gettext_lazy("Another formal exam of yours is still open."),
 }
 
 
@@ -168,10 +169,15 @@ def formal_start(*, candidate, session_code: str) -> Attempt:
                .first())
     if checkin is None:
         raise NotFound()
-    existing = Attempt.objects.filter(candidate=candidate, session_code=session_code,
-                                      kind=Attempt.Kind.FORMAL).order_by("-started_at").first()
-    if existing is not None:
-        return existing
+    # One read of the candidate's formal attempts answers three questions: started in this session already (a
+    # reload, a second tab), open elsewhere, and the next attempt number.
+    mine = list(Attempt.objects.filter(candidate=candidate, program_code=checkin.program_code,
+                                       kind=Attempt.Kind.FORMAL).defer("order", "schema").order_by("started_at"))
+    here = [a for a in mine if a.session_code == session_code]
+    if here:
+        return here[-1]
+    if any(a.state == Attempt.State.OPEN for a in mine):
+        raise DomainError(str(ENTRY_TEXTS["open_elsewhere"]), code="open_elsewhere")
     moment = now()
     problem = "cancelled" if checkin.session.cancelled_at else rules.entry_problem(
         moment=moment, state=checkin.state, unlock_at=checkin.unlock_at, entry_closes_at=checkin.entry_closes_at)
@@ -181,7 +187,8 @@ def formal_start(*, candidate, session_code: str) -> Attempt:
     paper = exams.paper_get(checkin.paper_id)
     attempt, _created = attempt_start(candidate=candidate, paper=paper, kind=Attempt.Kind.FORMAL,
                                       duration_minutes=0, session_code=session_code, start_at=moment,
-                                      deadline_at=checkin.deadline_at, extra_minutes=checkin.extra_minutes)
+                                      deadline_at=checkin.deadline_at, extra_minutes=checkin.extra_minutes,
+                                      number=max((a.number for a in mine), default=0) + 1)
     return attempt
 
 
@@ -407,7 +414,8 @@ def login_fingerprint(session_key: str) -> str:
 
 def attempt_observe(*, attempt: Attempt, ip: str | None, agent: str, login: str) -> list[str]:
     """What the server sees when the player opens: a different login than before (a second concurrent login), a
-    changed IP address or browser. Records them as events of a formal attempt and remembers the new values."""
+    changed IP address or browser. Records them as events of a formal attempt; the page's device claim
+    (services.attempt_claim_device) then stores the new values in the same write as the device token."""
     if attempt.kind != Attempt.Kind.FORMAL or attempt.state != Attempt.State.OPEN:
         return []
     agent = agent[:300]
@@ -419,13 +427,12 @@ def attempt_observe(*, attempt: Attempt, ip: str | None, agent: str, login: str)
         changes.append(("ip_changed", {"from": attempt.client_ip, "to": ip or ""}))
     if attempt.client_agent and agent != attempt.client_agent:
         changes.append(("ua_changed", {"from": attempt.client_agent[:40], "to": agent[:40]}))
-    with transaction.atomic():
-        for kind, detail in changes:
-            warning = integrity_record(attempt=attempt, kind=kind, detail=detail)
-            if warning:
-                warnings.append(warning)
-        Attempt.objects.filter(pk=attempt.pk).update(client_ip=ip, client_agent=agent, login_hash=login)
-    attempt.client_ip, attempt.client_agent, attempt.login_hash = ip, agent, login
+    if changes:
+        with transaction.atomic():
+            for kind, detail in changes:
+                warning = integrity_record(attempt=attempt, kind=kind, detail=detail)
+                if warning:
+                    warnings.append(warning)
     return warnings
 
 

@@ -91,7 +91,7 @@ def exam_day(request: HttpRequest, session_code) -> HttpResponse:
                           "waiting": _("Waiting for the proctor to admit you…")}}
     return render(request, "delivery/exam_day.html", {
         "session": session, "program": program, "seat": seat, "desk": desk, "summary": summary,
-        "name": accounts.legal_name_of(request.user), "has_photo": accounts.profile_photo(request.user) is not None,
+        "name": accounts.legal_name_of(request.user), "has_photo": accounts.profile_has_photo(request.user),
         "status": status, "config": config, "error": error, "window_problem": window_problem,
         "check_in_opens_at": session.start_at - timedelta(minutes=desk.check_in_opens_minutes),
     }, status=409 if error else 200)

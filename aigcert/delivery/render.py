@@ -7,6 +7,7 @@ stems and options are the item bank's sanitized HTML and go in as they are, ever
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import lru_cache
 from html import escape as _escape
 from typing import Any
@@ -105,22 +106,48 @@ def _choices(item: dict[str, Any]) -> str:
     return ""
 
 
-def item_html(item: dict[str, Any]) -> str:
-    """One item as ``selectors.player_items`` describes it."""
+def _item_parts(item: dict[str, Any]) -> tuple[str, str]:
+    """An item's HTML before and after its number: everything but the number is the same for every candidate who
+    sees the item with its options in the same order."""
     slot = escape(item["slot"])
-    heading = escape(_("Question %(n)s") % {"n": item["number"]})
     points = escape(_("%(points)s points") % {"points": item["points"]})
-    return (f'<section class="player-item" id="item-{slot}" data-slot="{slot}" data-type="{escape(item["type"])}" '
-            f'aria-labelledby="heading-{slot}">'
-            f'<h2 id="heading-{slot}" class="player-item-heading">{heading} <span class="muted">· '
-            f'{escape(item["type_label"])} · {points}</span></h2>'
-            f'{_stem(item)}{_choices(item)}'
-            f'<label class="player-flag"><input type="checkbox" class="flag-input"> '
-            f'{_phrases()["flag"]}</label></section>')
+    before = (f'<section class="player-item" id="item-{slot}" data-slot="{slot}" data-type="{escape(item["type"])}" '
+              f'aria-labelledby="heading-{slot}"><h2 id="heading-{slot}" class="player-item-heading">')
+    after = (f' <span class="muted">· {escape(item["type_label"])} · {points}</span></h2>'
+             f'{_stem(item)}{_choices(item)}'
+             f'<label class="player-flag"><input type="checkbox" class="flag-input"> '
+             f'{_phrases()["flag"]}</label></section>')
+    return before, after
 
 
-def items_html(items: list[dict[str, Any]]) -> SafeString:
-    return mark_safe("\n".join(item_html(item) for item in items))  # noqa: S308 - built from escaped parts
+def item_html(item: dict[str, Any], parts: tuple[str, str] | None = None) -> str:
+    """One item as ``selectors.player_items`` describes it."""
+    before, after = parts or _item_parts(item)
+    return f'{before}{escape(_("Question %(n)s") % {"n": item["number"]})}{after}'
+
+
+# A session's candidates see the same few papers with options in a handful of orders each: the parts of an item are
+# kept per (paper, slot, option order, language). Frozen papers never change, and the key holds the paper's public
+# code, so an entry can't outlive its paper's content. Bounded: about 20 MB at most.
+_PARTS: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+_PARTS_KEPT = 20_000
+
+
+def items_html(items: list[dict[str, Any]], paper_key: tuple | None = None) -> SafeString:
+    """The items in the candidate's order. With ``paper_key`` (the paper's id and code) their parts are cached."""
+    if paper_key is None:
+        return mark_safe("\n".join(item_html(item) for item in items))  # noqa: S308 - built from escaped parts
+    language = get_language() or ""
+    html = []
+    for item in items:
+        key = (*paper_key, item["slot"], tuple(o["id"] for o in item["options"]), language)
+        parts = _PARTS.get(key)
+        if parts is None:
+            parts = _PARTS[key] = _item_parts(item)
+            if len(_PARTS) > _PARTS_KEPT:
+                _PARTS.popitem(last=False)
+        html.append(item_html(item, parts))
+    return mark_safe("\n".join(html))  # noqa: S308 - built from escaped parts
 
 
 def navigator_html(items: list[dict[str, Any]]) -> SafeString:

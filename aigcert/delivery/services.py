@@ -37,18 +37,20 @@ def _grace() -> int:
 
 
 def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: int,
-                  session_code: str = "", start_at=None, deadline_at=None,
-                  extra_minutes: int = 0) -> tuple[Attempt, bool]:
+                  session_code: str = "", start_at=None, deadline_at=None, extra_minutes: int = 0,
+                  number: int | None = None) -> tuple[Attempt, bool]:
     """Start an attempt, or return the open one (a second start, a double click, two tabs): (attempt, created).
-    The deadline is ``deadline_at`` when given (formal sessions fix it at check-in), else start + duration."""
-    existing = Attempt.objects.filter(candidate=candidate, program_code=paper.program_code, kind=kind,
-                                      state=Attempt.State.OPEN).first()
-    if existing is not None:
-        return existing, False
+    The deadline is ``deadline_at`` when given (formal sessions fix it at check-in), else start + duration. A caller
+    that has read the candidate's attempts already passes the next ``number`` (and has seen none open)."""
+    if number is None:
+        existing = Attempt.objects.filter(candidate=candidate, program_code=paper.program_code, kind=kind,
+                                          state=Attempt.State.OPEN).first()
+        if existing is not None:
+            return existing, False
+        number = _next_number(candidate.pk, paper.program_code, kind)
     moment = start_at or now()
     seed = secrets.randbelow(2**62)
     items = list(paper.items)
-    number = _next_number(candidate.pk, paper.program_code, kind)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -99,13 +101,17 @@ def has_open_formal_attempt(candidate_id: int) -> bool:
                                   state=Attempt.State.OPEN).exists()
 
 
-def attempt_claim_device(attempt: Attempt) -> str:
+def attempt_claim_device(attempt: Attempt, *, client: tuple[str | None, str, str] | None = None) -> str:
     # The UPDATE's row lock makes a save from the old device either finish first (and be seen by the page that
     # loads next) or find the new token (and write nothing): see the FOR SHARE in hotpath.py.
     """A page load takes the attempt over: it gets a fresh device token; the page before it is now superseded."""
     token = secrets.token_urlsafe(24)
-    Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(device=token)
+    # What the server saw of the browser (formal attempts) goes in the same UPDATE: one write per page load.
+    seen = {} if client is None else {"client_ip": client[0], "client_agent": client[1][:300], "login_hash": client[2]}
+    Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(device=token, **seen)
     attempt.device = token
+    for field, value in seen.items():
+        setattr(attempt, field, value)
     return token
 
 

@@ -139,12 +139,12 @@ def player(request: HttpRequest, code) -> HttpResponse:
     attempt = _own_attempt_now(request, code)
     if attempt.state != Attempt.State.OPEN:
         return redirect(_done_url(attempt))
-    warnings = examday.attempt_observe(attempt=attempt, ip=examday_views.client_ip(request),
-                                       agent=examday_views.client_agent(request),
-                                       login=examday.login_fingerprint(request.session.session_key or ""))
-    device = services.attempt_claim_device(attempt)
+    client = (examday_views.client_ip(request), examday_views.client_agent(request),
+              examday.login_fingerprint(request.session.session_key or ""))
+    warnings = examday.attempt_observe(attempt=attempt, ip=client[0], agent=client[1], login=client[2])
+    device = services.attempt_claim_device(attempt, client=client if attempt.kind == Attempt.Kind.FORMAL else None)
     paper = exams.paper_get(attempt.paper_id)
-    program = catalog.program_get(attempt.program_code)
+    program_name = catalog.program_name(attempt.program_code)
     responses = selectors.responses_of(attempt)
     items = selectors.player_items(attempt, paper)
     moment = now()
@@ -194,8 +194,8 @@ def player(request: HttpRequest, code) -> HttpResponse:
         },
     }
     response = render(request, "delivery/player.html", {
-        "attempt": attempt, "paper": paper, "program": program, "config": config,
-        "items_html": items_html(items), "navigator_html": navigator_html(items),
+        "attempt": attempt, "paper": paper, "program_name": program_name, "config": config,
+        "items_html": items_html(items, paper_key=(paper.pk, paper.code)), "navigator_html": navigator_html(items),
         "total": len(items),
     })
     if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:

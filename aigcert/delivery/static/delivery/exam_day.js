@@ -1,5 +1,5 @@
-/* The waiting room: polls the check-in's status (with jitter, so thousands of pages don't ask in the same
- * second), counts down to the candidate's unlock, and starts the exam by itself when it unlocks. */
+/* The waiting room: while the check-in waits for the proctor it asks now and then (jittered) whether it has been
+ * admitted; it counts down to the candidate's unlock and starts the exam by itself when it unlocks. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("exam-day-config").textContent);
@@ -52,10 +52,12 @@
         }
       })
       .catch(function () { /* the next poll tries again */ })
-      .then(function () { window.setTimeout(poll, 8000 + Math.random() * 4000); });
+      .then(function () { if (status.state === "waiting") window.setTimeout(poll, 15000 + Math.random() * 10000); });
   }
   if (text) text.dataset.state = status.state;
   window.setInterval(tick, 500);
   tick();
-  window.setTimeout(poll, 3000 + Math.random() * 4000);
+  // Only a check-in waiting for the proctor has anything to hear: an admitted one knows its unlock, and the start
+  // itself answers any change (refused, re-timed). Thousands of waiting rooms must not poll the server for nothing.
+  if (status.state === "waiting") window.setTimeout(poll, 5000 + Math.random() * 10000);
 })();
