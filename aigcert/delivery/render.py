@@ -120,10 +120,10 @@ def _item_parts(item: dict[str, Any]) -> tuple[str, str]:
     return before, after
 
 
-def item_html(item: dict[str, Any], parts: tuple[str, str] | None = None) -> str:
-    """One item as ``selectors.player_items`` describes it."""
+def item_html(item: dict[str, Any], parts: tuple[str, str] | None = None, heading: str = "") -> str:
+    """One item as ``selectors.player_items`` describes it (``heading``: "Question %(n)s", translated)."""
     before, after = parts or _item_parts(item)
-    return f'{before}{escape(_("Question %(n)s") % {"n": item["number"]})}{after}'
+    return f'{before}{escape((heading or _("Question %(n)s")) % {"n": item["number"]})}{after}'
 
 
 # A session's candidates see the same few papers with options in a handful of orders each: the parts of an item are
@@ -138,6 +138,7 @@ def items_html(items: list[dict[str, Any]], paper_key: tuple | None = None) -> S
     if paper_key is None:
         return mark_safe("\n".join(item_html(item) for item in items))  # noqa: S308 - built from escaped parts
     language = get_language() or ""
+    heading = _("Question %(n)s")
     html = []
     for item in items:
         key = (*paper_key, item["slot"], tuple(o["id"] for o in item["options"]), language)
@@ -146,7 +147,7 @@ def items_html(items: list[dict[str, Any]], paper_key: tuple | None = None) -> S
             parts = _PARTS[key] = _item_parts(item)
             if len(_PARTS) > _PARTS_KEPT:
                 _PARTS.popitem(last=False)
-        html.append(item_html(item, parts))
+        html.append(item_html(item, parts, heading))
     return mark_safe("\n".join(html))  # noqa: S308 - built from escaped parts
 
 

@@ -30,6 +30,7 @@ def responses_of(attempt: Attempt) -> dict[str, Response]:
 def player_items(attempt: Attempt, paper: PaperData) -> list[dict[str, Any]]:
     """The paper in the candidate's order, options in their shuffled order and lettered by position."""
     by_slot = {item["slot"]: item for item in paper.items}
+    type_labels = {t: str(label) for t, label in ItemType.choices}  # translated once, not once per item
     items = []
     for number, slot in enumerate(attempt.order["slots"], start=1):
         item = by_slot[slot]
@@ -40,7 +41,7 @@ def player_items(attempt: Attempt, paper: PaperData) -> list[dict[str, Any]]:
             options = [{"id": oid, "label": itembank.option_label(i), "html": by_id[oid]["html"]}
                        for i, oid in enumerate(attempt.order["options"].get(slot, list(by_id)))]
         items.append({"number": number, "slot": slot, "type": item["item_type"],
-                      "type_label": str(ItemType(item["item_type"]).label), "points": item["points"],
+                      "type_label": type_labels[item["item_type"]], "points": item["points"],
                       "payload": payload, "options": options})
     return items
 
