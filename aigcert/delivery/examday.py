@@ -116,7 +116,7 @@ def checkin_confirm(*, candidate, session_code: str, confirmed: bool, ip: str | 
     """The candidate confirms their identity and checks in (once; a second confirm returns the first).
 
     NotFound without a confirmed seat in the session; DomainError outside the check-in window."""
-    seat = enrolment.seat_of(candidate.pk, session_code)
+    seat = enrolment.seat_of(candidate.pk, session_code, rank=True)
     if seat is None:
         raise NotFound()
     existing = CheckIn.objects.filter(session__code=session_code, candidate=candidate).first()

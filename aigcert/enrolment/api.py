@@ -110,12 +110,15 @@ def seats_of_session(session_code: str) -> list[SeatData]:
             for rank, b in enumerate(_confirmed_seats(session_code))]
 
 
-def seat_of(candidate_id: int, session_code: str) -> SeatData | None:
-    """The candidate's confirmed seat in a session, or None (no booking, held, released, another session)."""
+def seat_of(candidate_id: int, session_code: str, *, rank: bool = False) -> SeatData | None:
+    """The candidate's confirmed seat in a session, or None (no booking, held, released, another session). Its
+    ``rank`` among the session's seats costs a count over them: asked for only with ``rank=True`` (else -1)."""
     booking = _confirmed_seats(session_code).filter(enrolment__candidate_id=candidate_id).first()
     if booking is None:
         return None
-    rank = _confirmed_seats(session_code).filter(ticket_number__lt=booking.ticket_number).count()
+    position = -1
+    if rank:
+        position = _confirmed_seats(session_code).filter(ticket_number__lt=booking.ticket_number).count()
     return SeatData(candidate_id=candidate_id, ticket_number=booking.ticket_number,
                     enrolment_code=str(booking.enrolment.code), program_code=booking.enrolment.program_code,
-                    rank=rank)
+                    rank=position)

@@ -48,4 +48,4 @@ class SeatData:
     ticket_number: str
     enrolment_code: str
     program_code: str
-    rank: int  # 0-based position among the session's confirmed seats, by ticket number
+    rank: int  # 0-based position among the session's confirmed seats, by ticket number (-1: not asked for)
