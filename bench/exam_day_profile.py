@@ -1,0 +1,161 @@
+"""Where the exam-day requests spend their time: cProfile and query counts of the start POST, the player page GET,
+an autosave and a submit, in one process (Django's test client, the same middleware as the server), on a fresh
+copy of the exam-day benchmark's template database.
+
+    .venv/bin/python bench/exam_day_profile.py [--candidates 200] [--top 25]
+
+The session started a minute ago and everyone is checked in (as `bench/exam_day.py --checkin setup` does); each
+request kind is run for every candidate, profiled together, and printed with its CPU time per request and the
+queries it made. Uses the database `bench_examday` (dropped and made again) and Redis DB 5, like the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import re
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import exam_day  # bench/exam_day.py
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--candidates", type=int, default=200)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--no-profile", action="store_true", help="CPU per request without cProfile's overhead")
+    parser.add_argument("--only", default="", help="comma-separated request kinds to print profiles of")
+    args = parser.parse_args()
+    ns = argparse.Namespace(pool_min=1, pool_max=2, grace=15, log_level="WARNING")
+    if not exam_day.template_ready():
+        raise SystemExit("run bench/exam_day.py once first (it builds the template database)")
+    exam_day.RUNNING_FLAG.write_text(f"bench/exam_day_profile.py pid {os.getpid()}\n")
+    try:
+        exam_day.admin_sql(f"DROP DATABASE IF EXISTS {exam_day.DB} WITH (FORCE)",
+                           f"CREATE DATABASE {exam_day.DB} TEMPLATE {exam_day.TEMPLATE}")
+        os.environ.update(exam_day.base_env(ns, database=exam_day.DB, pooled=False))
+        os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+        os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+        import django
+
+        django.setup()
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from aigcert.core.api import now
+
+        setup = exam_day.populate(args.candidates, start_at=lambda: now() - timedelta(seconds=60), duration=30,
+                                  checkin_in_setup=True)
+        # One client (one handler: a new handler loads the middleware again, and WhiteNoise's scan of the static
+        # files would be most of a first request); each candidate has its own cookie jar.
+        from http.cookies import SimpleCookie
+
+        shared = Client(HTTP_USER_AGENT="aigcert-bench/1.0 (exam_day.py)", REMOTE_ADDR="127.0.0.1")
+
+        class Jar:
+            def __init__(self, sessionid):
+                self.cookies = SimpleCookie()
+                self.cookies["sessionid"] = sessionid
+
+            def __getattr__(self, name):
+                shared.cookies = self.cookies
+                return getattr(shared, name)
+
+        clients = [Jar(info["sessionid"]) for info in setup["clients"]]
+        session = setup["session"]
+        # Warm up: the first request of a process loads URLconf, templates and translations.
+        clients[0].get(f"/exam/session/{session}/")
+        clients[0].get(f"/exam/session/{session}/status/")
+        state: dict[int, dict] = {}
+        rng = random.Random(6)
+
+        def start(i, c):
+            r = c.post(f"/exam/session/{session}/start/", HTTP_ACCEPT="application/json")
+            assert r.status_code == 200, r.content[:300]
+            state[i] = {"url": r.json()["url"]}
+
+        def page(i, c):
+            r = c.get(state[i]["url"])
+            assert r.status_code == 200, r.status_code
+            body = r.content
+            config = json.loads(re.search(rb'<script id="exam-config" type="application/json">(.*?)</script>',
+                                          body, re.S).group(1))
+            state[i].update(config=config, items=exam_day.player_items(body), seq=config["seqBase"])
+
+        def entries(i, k):
+            s = state[i]
+            out = []
+            for slot in rng.sample(sorted(s["items"]), k):
+                kind, options = s["items"][slot]
+                s["seq"] = max(s["seq"] + 1, int(time.time() * 1000))
+                out.append({"slot": slot, "value": exam_day.random_value(kind, options, rng), "flagged": False,
+                            "seq": s["seq"]})
+            return out
+
+        def save(i, c):
+            s = state[i]
+            body = {"device": s["config"]["device"], "responses": entries(i, rng.randint(1, 3))}
+            r = c.post(s["config"]["saveUrl"], json.dumps(body), content_type="application/json")
+            assert r.status_code == 200, r.content[:300]
+
+        def submit(i, c):
+            s = state[i]
+            body = {"key": f"k{i}", "device": s["config"]["device"], "responses": entries(i, 2)}
+            r = c.post(s["config"]["submitUrl"], json.dumps(body), content_type="application/json")
+            assert r.status_code == 200 and r.json()["state"] == "submitted", r.content[:300]
+
+        def waiting(i, c):
+            r = c.get(f"/exam/session/{session}/status/")
+            assert r.status_code == 200
+
+        only = set(filter(None, args.only.split(",")))
+        rows = []
+        for name, fn in [("status poll", waiting), ("start POST", start), ("player page GET", page),
+                         ("autosave", save), ("submit", submit)]:
+            profiler = cProfile.Profile()
+            with CaptureQueriesContext(connection) as queries:
+                cpu0, wall0 = time.process_time(), time.perf_counter()
+                if not args.no_profile:
+                    profiler.enable()
+                for i, c in enumerate(clients):
+                    fn(i, c)
+                profiler.disable()
+                cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            statements = [q["sql"] for q in queries.captured_queries
+                          if q["sql"].split()[0].upper() not in exam_day.TRANSACTION_CONTROL]
+            rows.append((name, cpu / len(clients) * 1000, wall / len(clients) * 1000,
+                         len(statements) / len(clients)))
+            if not args.no_profile and (not only or name in only):
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+                print(f"\n===== {name}: {len(clients)} requests =====")
+                print(out.getvalue())
+                kinds: dict[str, int] = {}
+                for sql in statements:
+                    key = re.sub(r"\s+", " ", sql)[:110]
+                    kinds[key] = kinds.get(key, 0) + 1
+                for sql, count in sorted(kinds.items(), key=lambda kv: -kv[1])[:12]:
+                    print(f"  {count / len(clients):5.2f} × {sql}")
+        label = "" if args.no_profile else ", profiled"
+        print(f"\n| request | CPU per request (ms{label}) | wall per request (ms) | queries per request |")
+        print("| --- | --- | --- | --- |")
+        for name, cpu, wall, q in rows:
+            print(f"| {name} | {cpu:.1f} | {wall:.1f} | {q:.1f} |")
+        connection.close()
+    finally:
+        exam_day.RUNNING_FLAG.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
