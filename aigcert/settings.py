@@ -303,5 +303,6 @@ WECHAT_PAY = {
 # The exam hot path (issue #5). Saves count until the deadline plus this grace (requests already in flight);
 # the server closes attempts once it has passed. Autosave bodies and uploads are capped.
 EXAM_SAVE_GRACE_SECONDS = int(os.environ.get("EXAM_SAVE_GRACE_SECONDS", "15"))
+EXAM_PAUSE_MAX_MINUTES = int(os.environ.get("EXAM_PAUSE_MAX_MINUTES", "180"))
 EXAM_AUTOSAVE_MAX_BYTES = int(os.environ.get("EXAM_AUTOSAVE_MAX_KB", "256")) << 10
 EXAM_UPLOAD_MAX_MB = int(os.environ.get("EXAM_UPLOAD_MAX_MB", "50"))

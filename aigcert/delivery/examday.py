@@ -165,31 +165,35 @@ def formal_start(*, candidate, session_code: str) -> Attempt:
     """Start the candidate's formal exam at or after their unlock, or return the attempt already started (a
     reload, a second tab). Refused — nothing written but the log — before the unlock, after the latest entry,
     and without an admitted check-in."""
-    checkin = (CheckIn.objects.select_related("session").filter(session__code=session_code, candidate=candidate)
-               .first())
-    if checkin is None:
-        raise NotFound()
-    # One read of the candidate's formal attempts answers three questions: started in this session already (a
-    # reload, a second tab), open elsewhere, and the next attempt number.
-    mine = list(Attempt.objects.filter(candidate=candidate, program_code=checkin.program_code,
-                                       kind=Attempt.Kind.FORMAL).defer("order", "schema").order_by("started_at"))
-    here = [a for a in mine if a.session_code == session_code]
-    if here:
-        return here[-1]
-    if any(a.state == Attempt.State.OPEN for a in mine):
-        raise DomainError(str(ENTRY_TEXTS["open_elsewhere"]), code="open_elsewhere")
-    moment = now()
-    problem = "cancelled" if checkin.session.cancelled_at else rules.entry_problem(
-        moment=moment, state=checkin.state, unlock_at=checkin.unlock_at, entry_closes_at=checkin.entry_closes_at)
-    if problem:
-        refusal_log(actor=candidate, what="start", code=problem, target=checkin, data={"session": session_code})
-        raise DomainError(str(ENTRY_TEXTS[problem]), code=problem)
-    paper = exams.paper_get(checkin.paper_id)
-    attempt, _created = attempt_start(candidate=candidate, paper=paper, kind=Attempt.Kind.FORMAL,
-                                      duration_minutes=0, session_code=session_code, start_at=moment,
-                                      deadline_at=checkin.deadline_at, extra_minutes=checkin.extra_minutes,
-                                      number=max((a.number for a in mine), default=0) + 1)
-    return attempt
+    with transaction.atomic():
+        # The check-in's row lock puts the start wholly before or after a proctor's extra time or refusal (they
+        # lock the check-in first too), so the attempt starts with what the check-in holds at that moment.
+        checkin = (CheckIn.objects.select_for_update(of=("self",)).select_related("session")
+                   .filter(session__code=session_code, candidate=candidate).first())
+        if checkin is None:
+            raise NotFound()
+        # One read of the candidate's formal attempts answers three questions: started in this session already (a
+        # reload, a second tab), open elsewhere, and the next attempt number.
+        mine = list(Attempt.objects.filter(candidate=candidate, program_code=checkin.program_code,
+                                           kind=Attempt.Kind.FORMAL).defer("order", "schema").order_by("started_at"))
+        here = [a for a in mine if a.session_code == session_code]
+        if here:
+            return here[-1]
+        moment = now()
+        problem = "cancelled" if checkin.session.cancelled_at else rules.entry_problem(
+            moment=moment, state=checkin.state, unlock_at=checkin.unlock_at,
+            entry_closes_at=checkin.entry_closes_at)
+        if problem is None and any(a.state == Attempt.State.OPEN for a in mine):
+            problem = "open_elsewhere"
+        if problem is None:
+            attempt, _created = attempt_start(
+                candidate=candidate, paper=exams.paper_get(checkin.paper_id), kind=Attempt.Kind.FORMAL,
+                duration_minutes=0, session_code=session_code, start_at=moment, deadline_at=checkin.deadline_at,
+                extra_minutes=checkin.extra_minutes, number=max((a.number for a in mine), default=0) + 1)
+            return attempt
+    # Logged after the transaction: a refusal writes nothing but its trace.
+    refusal_log(actor=candidate, what="start", code=problem, target=checkin, data={"session": session_code})
+    raise DomainError(str(ENTRY_TEXTS[problem]), code=problem)
 
 
 # ---- Proctor actions --------------------------------------------------------------------------------------------
@@ -284,6 +288,9 @@ def time_extend(*, session_code: str, candidate_id: int, minutes: int, actor, re
                           code="minutes", field="minutes")
     _desk, session = desk_get(session_code)
     with transaction.atomic():
+        # The check-in first, as the start locks it: extra time lands either on the check-in before the attempt
+        # exists, or on the attempt — never on a check-in the start has already read.
+        checkin = CheckIn.objects.select_for_update().filter(session_id=session.pk, candidate_id=candidate_id).first()
         attempt = (Attempt.objects.select_for_update()
                    .filter(session_code=session_code, candidate_id=candidate_id, kind=Attempt.Kind.FORMAL)
                    .order_by("-started_at").first())
@@ -296,8 +303,6 @@ def time_extend(*, session_code: str, candidate_id: int, minutes: int, actor, re
             attempt.save(update_fields=["deadline_at", "extra_minutes", "updated_at"])
             target, deadline = attempt, attempt.deadline_at
         else:
-            checkin = CheckIn.objects.select_for_update().filter(session_id=session.pk,
-                                                                 candidate_id=candidate_id).first()
             if checkin is None:
                 raise DomainError(_("This candidate has not checked in."), code="absent")
             before = checkin.deadline_at

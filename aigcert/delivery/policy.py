@@ -60,6 +60,7 @@ def _file() -> PolicyFile:
     return PolicyFile.model_validate(yaml.safe_load(POLICY_FILE.read_text(encoding="utf-8")))
 
 
+@cache
 def exam_day_policy(program_code: str) -> ExamDayPolicy:
     """The policy of one program: the default with the program's overrides (validated the same way)."""
     data = _file()

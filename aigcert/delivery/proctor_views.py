@@ -21,9 +21,10 @@ from aigcert.delivery.models import Attempt, CheckIn, ProctorAction
 from aigcert.delivery.policy import exam_day_policy
 
 desk_staff = accounts.roles_required(Role.EXAM_ADMIN, Role.STAFF, Role.PROCTOR)
-# A session's pages answer 404 to everyone who may not proctor it, exactly as for a session that does not exist
-# (selectors.access_desk decides); only the list of sessions is a staff page that says "forbidden".
-desk_member = login_required
+# A session's pages answer 404 to everyone who may not proctor it, exactly as for a session that does not exist:
+# these views only require a login, and selectors.access_desk decides. Only the list of sessions is a staff page
+# that says "forbidden".
+signed_in = login_required
 FILTERS = ("all", "attention", "waiting", "absent", "open", "closed")
 
 
@@ -60,8 +61,7 @@ def _is_admin(user) -> bool:
     return accounts.user_has_any_role(user, (Role.EXAM_ADMIN, Role.STAFF))
 
 
-def _rows(request: HttpRequest, session):
-    rows = selectors.console_rows(session)
+def _rows(request: HttpRequest, rows):
     chosen = request.GET.get("show", "all")
     query = request.GET.get("q", "").strip()
     if chosen == "attention":
@@ -95,11 +95,11 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "rows": [(s, names.get(s.program_code, s.program_code)) for s in sessions]})
 
 
-@desk_member
+@signed_in
 def console(request: HttpRequest, session_code) -> HttpResponse:
     desk, session = _desk_or_404(request, session_code)
     all_rows = selectors.console_rows(session)
-    rows, chosen, query = _rows(request, session)
+    rows, chosen, query = _rows(request, all_rows)
     context = {
         "session": session, "desk": desk, "program_name": dict(catalog.program_choices()).get(session.program_code),
         "rows": rows[:500], "more": max(0, len(rows) - 500), "tally": _tally(all_rows), "show": chosen,
@@ -118,7 +118,7 @@ def console(request: HttpRequest, session_code) -> HttpResponse:
     return render(request, "delivery/proctor_console.html", context)
 
 
-@desk_member
+@signed_in
 @require_POST
 def act(request: HttpRequest, session_code) -> HttpResponse:
     """One proctor action on one candidate (or an incident report on the session)."""
@@ -169,7 +169,7 @@ def _apply(kind: str, session, seat, actor, reason: str, minutes: int | None) ->
     operation(attempt=attempt, session_pk=session.pk, actor=actor, reason=reason)
 
 
-@desk_member
+@signed_in
 @require_POST
 def desk_update(request: HttpRequest, session_code) -> HttpResponse:
     _desk, session = _desk_or_404(request, session_code)
@@ -194,7 +194,7 @@ def desk_update(request: HttpRequest, session_code) -> HttpResponse:
     return redirect("delivery:proctor_console", session_code=session.code)
 
 
-@desk_member
+@signed_in
 def candidate_photo(request: HttpRequest, session_code, ticket: str) -> HttpResponse:
     """A checked-in candidate's ID photo, for the proctor comparing it with the person."""
     _desk, session = _desk_or_404(request, session_code)
@@ -202,7 +202,7 @@ def candidate_photo(request: HttpRequest, session_code, ticket: str) -> HttpResp
     return photo_response(accounts.profile_photo(checkin.candidate) if checkin else None)
 
 
-@desk_member
+@signed_in
 def candidate_events(request: HttpRequest, session_code, ticket: str) -> HttpResponse:
     """One candidate's integrity events and the actions taken on them."""
     _desk, session = _desk_or_404(request, session_code)
@@ -210,7 +210,7 @@ def candidate_events(request: HttpRequest, session_code, ticket: str) -> HttpRes
     if row is None:
         raise Http404
     events = selectors.integrity_events_of(row.attempt_code, session.code) if row.attempt_code else []
-    actions = [a for a in selectors.session_actions(session, limit=1000) if a.candidate_id == row.candidate_id]
+    actions = selectors.session_actions(session, candidate_id=row.candidate_id, limit=1000)
     return render(request, "delivery/proctor_candidate.html", {
         "session": session, "row": row, "events": events, "actions": actions,
         "checkin": CheckIn.objects.filter(session_id=session.pk, candidate_id=row.candidate_id).first()})

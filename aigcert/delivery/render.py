@@ -7,6 +7,7 @@ stems and options are the item bank's sanitized HTML and go in as they are, ever
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 from html import escape as _escape
@@ -131,6 +132,7 @@ def item_html(item: dict[str, Any], parts: tuple[str, str] | None = None, headin
 # code, so an entry can't outlive its paper's content. Bounded: about 20 MB at most.
 _PARTS: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
 _PARTS_KEPT = 20_000
+_PARTS_LOCK = threading.Lock()
 
 
 def items_html(items: list[dict[str, Any]], paper_key: tuple | None = None) -> SafeString:
@@ -144,9 +146,11 @@ def items_html(items: list[dict[str, Any]], paper_key: tuple | None = None) -> S
         key = (*paper_key, item["slot"], tuple(o["id"] for o in item["options"]), language)
         parts = _PARTS.get(key)
         if parts is None:
-            parts = _PARTS[key] = _item_parts(item)
-            if len(_PARTS) > _PARTS_KEPT:
-                _PARTS.popitem(last=False)
+            parts = _item_parts(item)
+            with _PARTS_LOCK:  # the threads of one worker share the cache
+                _PARTS[key] = parts
+                while len(_PARTS) > _PARTS_KEPT:
+                    _PARTS.popitem(last=False)
         html.append(item_html(item, parts, heading))
     return mark_safe("\n".join(html))  # noqa: S308 - built from escaped parts
 

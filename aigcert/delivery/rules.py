@@ -198,9 +198,10 @@ def formal_times(*, start_at: datetime, stagger_seconds: int, duration_minutes: 
     """(unlock, latest entry, deadline). Everyone gets the full duration from their own unlock, plus extra time;
     a late arrival starts against the same deadline and so gets only what is left."""
     unlock = start_at + timedelta(seconds=stagger_seconds)
-    # Never before the candidate's own unlock: with no latest-entry slack, a staggered candidate still gets in.
-    entry_closes = max(unlock, start_at + timedelta(minutes=latest_entry_minutes))
     deadline = unlock + timedelta(minutes=duration_minutes + extra_minutes)
+    # Never before the candidate's own unlock (with no latest-entry slack a staggered candidate still gets in), and
+    # never after their deadline (a latest entry longer than the exam would start an attempt already due).
+    entry_closes = min(max(unlock, start_at + timedelta(minutes=latest_entry_minutes)), deadline)
     return unlock, entry_closes, deadline
 
 

@@ -103,13 +103,14 @@ STAGE_LABELS = {
 def access_desk(user, session_code: str) -> tuple[SessionDesk, SessionData]:
     """The desk of a session this user may proctor: exam admins and staff see every session, proctors only the
     ones they are assigned to. Others, and missing sessions, get the same NotFound."""
+    admin = accounts.user_has_any_role(user, (Role.EXAM_ADMIN, Role.STAFF))
+    if not admin and not accounts.user_has_any_role(user, (Role.PROCTOR,)):
+        raise NotFound()  # before the desk is looked up (and made): nothing happens for a stranger's request
     try:
         desk, session = examday.desk_get(session_code)
     except (NotFound, ValidationError):
         raise NotFound() from None
-    if accounts.user_has_any_role(user, (Role.EXAM_ADMIN, Role.STAFF)):
-        return desk, session
-    if accounts.user_has_any_role(user, (Role.PROCTOR,)) and desk.proctors.filter(pk=user.pk).exists():
+    if admin or desk.proctors.filter(pk=user.pk).exists():
         return desk, session
     raise NotFound()
 
@@ -172,9 +173,13 @@ def console_rows(session: SessionData) -> list[ConsoleRow]:
     return rows
 
 
-def session_actions(session: SessionData, *, limit: int = 100) -> list[ProctorAction]:
-    """The session's actions, newest first, each with ``actor_name`` and ``candidate_name`` (legal names)."""
-    actions = list(ProctorAction.objects.filter(session_id=session.pk)[:limit])
+def session_actions(session: SessionData, *, candidate_id: int | None = None,
+                    limit: int = 100) -> list[ProctorAction]:
+    """The session's actions (or one candidate's), newest first, with ``actor_name`` and ``candidate_name``."""
+    actions = ProctorAction.objects.filter(session_id=session.pk)
+    if candidate_id is not None:
+        actions = actions.filter(candidate_id=candidate_id)
+    actions = list(actions[:limit])
     names = accounts.legal_names({a.actor_id for a in actions} | {a.candidate_id for a in actions if a.candidate_id})
     for action in actions:
         action.actor_name = names.get(action.actor_id, "")

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from aigcert.core.api import (
@@ -157,6 +157,8 @@ def responses_check(attempt: Attempt, entries: list[dict[str, Any]]) -> list[dic
 def responses_save(*, attempt: Attempt, device: str, entries: list[dict[str, Any]]) -> SaveResult:
     """The autosave. The caller fetched the attempt (query 1); this is one more statement, and no scoring."""
     moment = now()
+    if attempt.state == Attempt.State.TERMINATED:
+        raise TimeUp("ended", code="ended")
     if attempt.state != Attempt.State.OPEN or not rules.accepts_saves(
             state=attempt.state, deadline_at=attempt.deadline_at, moment=moment, grace_seconds=_grace()):
         raise TimeUp("time_up", code="time_up")
@@ -169,6 +171,8 @@ def responses_save(*, attempt: Attempt, device: str, entries: list[dict[str, Any
     if entries and not stored:
         # The attempt closed or another device took it between our read and the write (rare: a 4th query).
         current = Attempt.objects.only("state", "device", "paused_at").get(pk=attempt.pk)
+        if current.state == Attempt.State.TERMINATED:
+            raise TimeUp("ended", code="ended")
         if current.state != Attempt.State.OPEN:
             raise TimeUp("time_up", code="time_up")
         if current.paused_at is not None:
@@ -276,7 +280,9 @@ def attempt_close_if_due(attempt: Attempt) -> Attempt:
             deadline_at=attempt.deadline_at, moment=now(), grace_seconds=_grace()):
         with transaction.atomic():
             locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
-            if locked.paused_at is None:
+            # Again under the lock: time may have been added, or a pause begun, since the read above.
+            if locked.paused_at is None and rules.due_for_close(deadline_at=locked.deadline_at, moment=now(),
+                                                                grace_seconds=_grace()):
                 _close(locked, by_server=True)
         attempt.refresh_from_db()
     return attempt
@@ -296,16 +302,21 @@ def attempts_close_due(*, batch: int = 500) -> int:
 
 def _close_due_batch(batch: int) -> int:
     cutoff = now() - timedelta(seconds=_grace())
+    # A pause nobody ended (the proctor forgot, the session is long over) would keep the attempt open for good —
+    # and with it the candidate's study tools closed. After EXAM_PAUSE_MAX_MINUTES the server closes it too, with
+    # the answers as they were.
+    forgotten = now() - timedelta(minutes=settings.EXAM_PAUSE_MAX_MINUTES)
     with transaction.atomic():
         due = list(Attempt.objects.select_for_update(skip_locked=True)
-                   .filter(state=Attempt.State.OPEN, paused_at__isnull=True, deadline_at__lt=cutoff)
-                   .order_by("deadline_at").only("pk", "code", "kind", "program_code", "session_code", "schema")
-                   [:batch])
+                   .filter(Q(paused_at__isnull=True, deadline_at__lt=cutoff) | Q(paused_at__lt=forgotten),
+                           state=Attempt.State.OPEN)
+                   .order_by("deadline_at")
+                   .only("pk", "code", "kind", "program_code", "session_code", "schema", "paused_at")[:batch])
         if not due:
             return 0
         moment = now()
-        Attempt.objects.filter(pk__in=[a.pk for a in due]).update(
-            state=Attempt.State.EXPIRED, closed_at=moment, closed_by_server=True, device="")
+        Attempt.objects.filter(pk__in=[a.pk for a in due], state=Attempt.State.OPEN).update(
+            state=Attempt.State.EXPIRED, closed_at=moment, closed_by_server=True, device="", paused_at=None)
         values: dict[int, dict[str, Any]] = {a.pk: {} for a in due}
         for attempt_id, slot, value in (Response.objects.filter(attempt_id__in=values)
                                         .values_list("attempt_id", "slot", "value")):
@@ -316,6 +327,7 @@ def _close_due_batch(batch: int) -> int:
         Attempt.objects.bulk_update(due, ["answered_count", "answers_hash"], batch_size=500)
         audit_record_many(action="delivery.attempt_close", targets=due, data=[
             {"by_server": True, "state": Attempt.State.EXPIRED, "answered": a.answered_count,
-             "hash": a.answers_hash} for a in due])
+             "hash": a.answers_hash, **({"paused_since": a.paused_at.isoformat()} if a.paused_at else {})}
+            for a in due])
         outbox_publish_many(topic=ATTEMPT_CLOSED, payloads=[_closed_payload(a, True) for a in due])
     return len(due)

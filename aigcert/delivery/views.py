@@ -40,6 +40,7 @@ def refusal_text(code: str) -> str:
         rules.UPLOAD_ONLY: _("Hand in files with the upload button."),
         "time_up": _("Time is up. Your exam was submitted with the answers saved before the deadline."),
         "paused": _("Your exam is paused by the proctor. Your answers are kept; wait until it is resumed."),
+        "ended": _("The proctor has ended your exam. The answers saved before that are kept."),
         "closed": _("This exam is closed."),
         "superseded": _("This exam is now open in another window or on another device. Continue there, or "
                         "reload this page to continue here."),
@@ -237,8 +238,8 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
         return _refuse("login", 401)
     try:
         result = services.responses_save(attempt=attempt, device=device, entries=entries)
-    except services.TimeUp:
-        return _refuse("time_up", 409, redirect=_done_url(attempt))
+    except services.TimeUp as exc:
+        return _refuse(exc.code, 409, redirect=_done_url(attempt))
     except services.Paused:
         return _refuse("paused", 409)
     except services.Superseded:
@@ -288,8 +289,8 @@ def upload(request: HttpRequest, code) -> JsonResponse:
                                      allowed_types=item["payload"].get("allowed_types") or [],
                                      max_mb=item["payload"].get("max_size_mb"),
                                      flagged=request.POST.get("flagged") == "true")
-    except services.TimeUp:
-        return _refuse("time_up", 409, redirect=_done_url(attempt))
+    except services.TimeUp as exc:
+        return _refuse(exc.code, 409, redirect=_done_url(attempt))
     except services.Paused:
         return _refuse("paused", 409)
     except services.Superseded:

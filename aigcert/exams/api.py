@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from datetime import date
 
@@ -140,6 +141,7 @@ def _paper_data(paper: Paper) -> PaperData:
 
 _PAPERS: OrderedDict[tuple[int, str], PaperData] = OrderedDict()
 _PAPERS_KEPT = 64
+_PAPERS_LOCK = threading.Lock()
 
 
 def paper_get(pk: int) -> PaperData:
@@ -150,14 +152,16 @@ def paper_get(pk: int) -> PaperData:
     if code is None:
         raise NotFound()
     key = (pk, str(code))
-    cached = _PAPERS.get(key)
-    if cached is not None:
-        _PAPERS.move_to_end(key)
-        return cached
+    with _PAPERS_LOCK:  # the threads of one worker share the cache
+        cached = _PAPERS.get(key)
+        if cached is not None:
+            _PAPERS.move_to_end(key)
+            return cached
     data = _paper_data(papers.paper_get(pk))
-    _PAPERS[key] = data
-    while len(_PAPERS) > _PAPERS_KEPT:
-        _PAPERS.popitem(last=False)
+    with _PAPERS_LOCK:
+        _PAPERS[key] = data
+        while len(_PAPERS) > _PAPERS_KEPT:
+            _PAPERS.popitem(last=False)
     return data
 
 

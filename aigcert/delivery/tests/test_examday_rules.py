@@ -144,3 +144,12 @@ def test_a_policy_without_a_rule_for_every_kind_is_refused():
     del base["integrity"]["ua_changed"]
     with pytest.raises(ValidationError, match="integrity rules missing for: ua_changed"):
         policy.Policy.model_validate(base)
+
+
+def test_the_latest_entry_is_never_after_the_deadline():
+    # A latest entry longer than the exam (the desk allows up to 600 minutes) would start attempts already due.
+    unlock, entry_closes, deadline = rules.formal_times(start_at=START, stagger_seconds=0, duration_minutes=30,
+                                                        extra_minutes=0, latest_entry_minutes=45)
+    assert (unlock, entry_closes, deadline) == (START, START + timedelta(minutes=30), START + timedelta(minutes=30))
+    assert rules.entry_problem(moment=deadline + timedelta(seconds=1), state="approved", unlock_at=unlock,
+                               entry_closes_at=entry_closes) == "too_late"

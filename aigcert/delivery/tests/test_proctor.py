@@ -11,6 +11,7 @@ from django.utils import translation
 
 from aigcert.accounts.api import Role
 from aigcert.core.api import audit_events, now
+from aigcert.delivery import api as delivery_api
 from aigcert.delivery import examday, selectors, services
 from aigcert.delivery.api import attempts_close_due
 from aigcert.delivery.models import Attempt, CheckIn, IntegrityEvent, ProctorAction, Response, SessionDesk
@@ -20,6 +21,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 30
 NEED_REASON = "Give a reason: it is kept with the action."
 PAUSED = "Your exam is paused by the proctor. Your answers are kept; wait until it is resumed."
 TIME_UP = "Time is up. Your exam was submitted with the answers saved before the deadline."
+ENDED = "The proctor has ended your exam. The answers saved before that are kept."
 
 
 def _client(user):
@@ -340,7 +342,7 @@ def test_ending_an_exam_keeps_its_answers_and_refuses_later_saves(formal_day):
     assert (closed.actor_id, closed.data["state"]) == (proctor.pk, "terminated")
     later = post_json(client, f"/exam/{attempt.code}/save/", {"device": device, "responses": [
         {"slot": slots[0], "value": None, "seq": 9}]})
-    assert (later.status_code, later.json()["error"], later.json()["message"]) == (409, "time_up", TIME_UP)
+    assert (later.status_code, later.json()["error"], later.json()["message"]) == (409, "ended", ENDED)
     assert responses_table() == answers
     assert "This exam is closed already." in _act(_client(proctor), session, kind="terminate", ticket="S1",
                                                   reason="again").content.decode()
@@ -428,3 +430,33 @@ def test_the_candidate_page_lists_its_events_and_the_actions_on_it(formal_day):
     assert [e.kind for e in page.context["events"]] == ["paste"]
     assert [(a.kind, a.reason) for a in page.context["actions"]] == [("extend", "Slow computer")]
     assert IntegrityEvent.objects.get().detail == {"length": 120}
+
+
+def test_a_pause_nobody_ends_is_closed_by_the_server_after_the_longest_pause(formal_day, settings):
+    # A forgotten pause must not keep the attempt (and the candidate's study tools) closed for good.
+    settings.EXAM_PAUSE_MAX_MINUTES = 30
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    user, attempt, _device = _started(formal_day, session, "S1")
+    examday.attempt_pause(attempt=attempt, session_pk=session.pk, actor=formal_day.exam_admin, reason="Noise")
+    assert attempts_close_due() == 0
+    Attempt.objects.filter(pk=attempt.pk).update(paused_at=now() - timedelta(minutes=29))
+    assert attempts_close_due() == 0
+    Attempt.objects.filter(pk=attempt.pk).update(paused_at=now() - timedelta(minutes=31))
+    assert attempts_close_due() == 1
+    attempt.refresh_from_db()
+    assert (attempt.state, attempt.closed_by_server, attempt.paused_at) == ("expired", True, None)
+    [closed] = audit_events(action="delivery.attempt_close")
+    assert "paused_since" in closed.data
+    assert not delivery_api.has_open_formal_attempt(user.pk)
+
+
+def test_a_close_on_read_looks_again_under_the_lock(formal_day, settings):
+    # Time added between the page's read and its close must keep the attempt open.
+    settings.EXAM_SAVE_GRACE_SECONDS = 0
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    _user, attempt, _device = _started(formal_day, session, "S1")
+    stale = Attempt.objects.get(pk=attempt.pk)
+    stale.deadline_at = now() - timedelta(seconds=5)  # what an earlier read saw
+    services.attempt_close_if_due(stale)
+    attempt.refresh_from_db()
+    assert attempt.state == "open"

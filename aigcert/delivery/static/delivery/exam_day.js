@@ -33,10 +33,16 @@
       .then(function (r) { return r.json().then(function (data) { return {status: r.status, data: data}; }); })
       .then(function (result) {
         if (result.status === 200 && result.data.url) { window.location.href = result.data.url; return; }
-        if (result.data.error === "not_yet" && tries < 20) { window.setTimeout(function () { start(tries + 1); }, 700); return; }
+        if (result.data.error === "not_yet") {
+          // A second early, retry; much earlier, the unlock was moved: reload for the new countdown.
+          if (tries < 5) { window.setTimeout(function () { start(tries + 1); }, 700); } else { window.location.reload(); }
+          return;
+        }
         form.submit();
       })
-      .catch(function () { window.setTimeout(function () { start(tries + 1); }, 1500 + Math.random() * 1500); });
+      .catch(function () {
+        if (tries < 10) { window.setTimeout(function () { start(tries + 1); }, 1500 + Math.random() * 1500); } else { form.submit(); }
+      });
   }
   function poll() {
     window.fetch(config.statusUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})

@@ -224,7 +224,7 @@
           single = false;
           setStatus("saved", S.saved, new Date(Date.now() + offset).toLocaleTimeString());
         }
-      } else if (data.error === "time_up") {
+      } else if (data.error === "time_up" || data.error === "ended") {
         finish(data.message, data.redirect || config.doneUrl);
       } else if (data.error === "paused") {
         pause();
@@ -489,7 +489,7 @@
           block(result.data.message);
         } else if (result.data.error === "login") {
           status.textContent = result.data.message;
-        } else if (result.data.error === "time_up") {
+        } else if (result.data.error === "time_up" || result.data.error === "ended") {
           finish(result.data.message, result.data.redirect);
         } else {
           status.textContent = S.refused + " " + result.data.message;
