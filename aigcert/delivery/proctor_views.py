@@ -83,7 +83,7 @@ def _tally(rows) -> dict[str, int]:
         tally["checked_in"] += row.stage != "absent"
         tally["started"] += row.attempt_code != ""
         tally["finished"] += row.stage in ("submitted", "expired", "terminated")
-        tally["attention"] += bool(row.flagged) or row.stage == "waiting"
+        tally["attention"] += bool(row.flagged) or row.stage in ("waiting", "paused")  # as the filter counts
     return tally
 
 

@@ -343,8 +343,17 @@
     document.getElementById("announcer").textContent = message;
   }
   if (config.formal) {
-    var blurredAt = 0;
-    window.addEventListener("blur", function () { blurredAt = Date.now(); noteEvent("focus_lost"); });
+    var blurredAt = 0, picking = false;
+    // Choosing a file to hand in opens the system's file picker, which takes the focus: that is not leaving.
+    document.querySelectorAll(".answer-file").forEach(function (input) {
+      input.addEventListener("click", function () { picking = true; window.setTimeout(function () { picking = false; }, 60000); });
+      input.addEventListener("change", function () { picking = false; });
+    });
+    window.addEventListener("focus", function () { picking = false; });
+    window.addEventListener("blur", function () {
+      blurredAt = Date.now();
+      if (!picking) noteEvent("focus_lost");
+    });
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden" && Date.now() - blurredAt > 1000) noteEvent("visibility_hidden");
     });
