@@ -408,8 +408,9 @@ def test_console_rows_show_where_each_candidate_stands(formal_day, django_assert
 
     client = _client(admin)
     fragment = client.get(f"/staff/proctor/{session.code}/", HTTP_X_REFRESH="rows").content.decode()
+    # Attention: the waiting check-in (C02), the flagged candidate (C05) and the paused one (C06), as the filter.
     assert fragment.startswith('<p class="console-tally" data-testid="tally">9 seats · 8 checked in · 5 started · '
-                               '3 finished · 2 need attention')
+                               '3 finished · 3 need attention')
     assert "<html" not in fragment and "action-dialog" not in fragment and "desk-form" not in fragment
     assert fragment.count("<tr data-ticket=") == 9
     assert '<tr data-ticket="C05" data-stage="open" class="row-flagged">' in fragment
