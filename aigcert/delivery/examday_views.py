@@ -27,10 +27,6 @@ def client_agent(request: HttpRequest) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
-def _epoch_ms(moment) -> int:
-    return int(moment.timestamp() * 1000)
-
-
 def _seat_or_404(request: HttpRequest, session_code):
     seat = enrolment.seat_of(request.user.pk, str(session_code))
     if seat is None:
@@ -48,13 +44,14 @@ def _status(request: HttpRequest, session_code: str) -> dict:
     attempt = (Attempt.objects.filter(session_code=session_code, candidate=request.user, kind=Attempt.Kind.FORMAL)
                .order_by("-started_at").first())
     moment = now()
-    status = {"serverNow": _epoch_ms(moment), "state": "not_checked_in"}
+    status = {"serverNow": rules.epoch_ms(moment), "state": "not_checked_in"}
     if attempt is not None:
         status.update(state="started" if attempt.state == Attempt.State.OPEN else "closed",
                       url=reverse("delivery:player", args=[attempt.code]))
     elif checkin is not None:
-        status.update(state=checkin.state, unlockAt=_epoch_ms(checkin.unlock_at),
-                      entryClosesAt=_epoch_ms(checkin.entry_closes_at), deadline=_epoch_ms(checkin.deadline_at),
+        status.update(state=checkin.state, unlockAt=rules.epoch_ms(checkin.unlock_at),
+                      entryClosesAt=rules.epoch_ms(checkin.entry_closes_at),
+                      deadline=rules.epoch_ms(checkin.deadline_at),
                       reason=checkin.reason if checkin.state == CheckIn.State.REFUSED else "",
                       late=moment > checkin.entry_closes_at)
     return status
@@ -140,5 +137,5 @@ def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
             "reason": exc.message, "title": _("Formal exam")}, status=409)
     url = reverse("delivery:player", args=[attempt.code])
     if wants_json:
-        return JsonResponse({"attempt": str(attempt.code), "url": url, "deadline": _epoch_ms(attempt.deadline_at)})
+        return JsonResponse({"attempt": str(attempt.code), "url": url, "deadline": rules.epoch_ms(attempt.deadline_at)})
     return redirect(url)

@@ -111,6 +111,11 @@ def due_for_close(*, deadline_at: datetime, moment: datetime, grace_seconds: int
     return moment > deadline_at + timedelta(seconds=grace_seconds)
 
 
+def epoch_ms(moment: datetime) -> int:
+    """A moment as the browser's clock counts it (milliseconds since the epoch)."""
+    return int(moment.timestamp() * 1000)
+
+
 def remaining_seconds(deadline_at: datetime, moment: datetime) -> int:
     return max(0, int((deadline_at - moment).total_seconds()))
 

@@ -69,10 +69,6 @@ def _refuse(code: str, status: int, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": code, "message": refusal_text(code), **extra}, status=status)
 
 
-def _epoch_ms(moment) -> int:
-    return int(moment.timestamp() * 1000)
-
-
 def _done_url(attempt: Attempt) -> str:
     return reverse("delivery:done", args=[attempt.code])
 
@@ -153,8 +149,8 @@ def player(request: HttpRequest, code) -> HttpResponse:
         "code": str(attempt.code),
         "device": device,
         "layout": paper.layout,
-        "deadline": _epoch_ms(attempt.deadline_at),
-        "serverNow": _epoch_ms(moment),
+        "deadline": rules.epoch_ms(attempt.deadline_at),
+        "serverNow": rules.epoch_ms(moment),
         "seqBase": max((r.seq for r in responses.values()), default=0) + 1,
         "saved": {slot: {"value": r.value, "flagged": r.flagged, "seq": r.seq} for slot, r in responses.items()},
         "saveUrl": reverse("delivery:autosave", args=[attempt.code]),
@@ -248,8 +244,8 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
         return _refuse(exc.code, 400, slot=exc.field)
     if attempt.client_ip and request.META.get("REMOTE_ADDR") != attempt.client_ip:
         examday.integrity_ip_seen(attempt=attempt, ip=request.META.get("REMOTE_ADDR"))
-    return JsonResponse({"saved": result.saved, "stale": result.stale, "serverNow": _epoch_ms(now()),
-                         "deadline": _epoch_ms(attempt.deadline_at)})
+    return JsonResponse({"saved": result.saved, "stale": result.stale, "serverNow": rules.epoch_ms(now()),
+                         "deadline": rules.epoch_ms(attempt.deadline_at)})
 
 
 def json_login_required(view):
@@ -298,7 +294,7 @@ def upload(request: HttpRequest, code) -> JsonResponse:
     except DomainError as exc:
         return _refuse(exc.code, 400, slot=slot)
     return JsonResponse({"saved": {slot: seq}, "value": {"upload": str(saved.code), "name": saved.name,
-                                                         "size": saved.size}, "serverNow": _epoch_ms(now())})
+                                                         "size": saved.size}, "serverNow": rules.epoch_ms(now())})
 
 
 @json_login_required
@@ -336,7 +332,7 @@ def attempt_state(request: HttpRequest, code) -> JsonResponse:
     except NotFound:
         return _not_found(request, code)
     return JsonResponse({"state": attempt.state, "paused": attempt.paused_at is not None,
-                         "deadline": _epoch_ms(attempt.deadline_at), "serverNow": _epoch_ms(now()),
+                         "deadline": rules.epoch_ms(attempt.deadline_at), "serverNow": rules.epoch_ms(now()),
                          "redirect": _done_url(attempt) if attempt.state != Attempt.State.OPEN else ""})
 
 
