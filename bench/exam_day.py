@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
 import json
 import os
 import random
@@ -51,6 +53,8 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -94,14 +98,20 @@ def admin_sql(*statements: str) -> None:
             conn.execute(statement)
 
 
+def template_mark() -> str:
+    """What a finished build writes on the template: "ready" and the migrations it has, so a new one rebuilds it."""
+    names = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "aigcert").glob("*/migrations/0*.py"))
+    return "ready " + hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+
+
 def template_ready() -> bool:
-    """The template exists and its build finished (the build marks it with a comment as its last step)."""
+    """The template exists, its build finished (the build marks it as its last step) and it has every migration."""
     import psycopg
 
     with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
         row = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
                            (TEMPLATE,)).fetchone()
-    return row is not None and row[0] == "ready"
+    return row is not None and row[0] == template_mark()
 
 
 def template_build() -> None:
@@ -408,6 +418,14 @@ SECTION_RE = re.compile(rb'data-slot="([^"]+)" data-type="([^"]+)"')
 OPTION_RE = re.compile(rb'name="r-([^"]+)" value="([^"]*)"')
 DAY_CONFIG_RE = re.compile(rb'<script id="exam-day-config" type="application/json">(.*?)</script>', re.S)
 CSRF_FIELD_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+SEALED_RE = re.compile(rb'<script id="sealed-items-data" type="application/octet-stream">([^<]*)</script>')
+SEALED_CONFIG_RE = re.compile(rb'<script id="sealed-player-config" type="application/json">(.*?)</script>', re.S)
+
+
+def unseal(blob: bytes, key: str) -> bytes:
+    """What exam_day.js does with WebCrypto: AES-GCM, the nonce first, the tag last."""
+    raw = base64.b64decode(blob)
+    return AESGCM(base64.b64decode(key)).decrypt(raw[:12], raw[12:], None)
 
 
 def player_items(page: bytes) -> dict[str, tuple[str, list[str]]]:
@@ -495,35 +513,30 @@ class Candidate:
         plan, session = self.plan, self.plan["session"]
         page_url = f"/exam/session/{session}/"
         await self.sleep_until(plan["checkin_at"][self.index])
-        if plan["checkin"] == "setup":
-            # Checked in by the setup: the candidate opens the waiting room, which has the unlock time.
-            status, _h, page = await self.call("waiting room GET", "GET", page_url)
+        if plan["checkin"] == "http":
+            status, _h, page = await self.call("check-in page", "GET", page_url)
             if status != 200:
-                self.failed = "waiting room"
+                self.failed = "check-in page"
                 return
-            await self.wait_and_start(json.loads(DAY_CONFIG_RE.search(page).group(1)))
-            return
-        status, _h, page = await self.call("check-in page", "GET", page_url)
+            token = CSRF_FIELD_RE.search(page)
+            form = f"confirm=yes&csrfmiddlewaretoken={quote(token.group(1).decode())}".encode()
+            status, _h, _b = await self.call("check-in POST", "POST", page_url, ok=(302,), body=form,
+                                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+            if status != 302:
+                self.failed = "check-in"
+                return
+        # The waiting room (after the check-in's redirect, or opened by a candidate the setup checked in): it has
+        # the unlock time and the candidate's paper, sealed.
+        status, _h, page = await self.call("waiting room GET", "GET", page_url)
         if status != 200:
-            self.failed = "check-in page"
+            self.failed = "waiting room"
             return
-        token = CSRF_FIELD_RE.search(page)
-        form = f"confirm=yes&csrfmiddlewaretoken={quote(token.group(1).decode())}".encode()
-        status, _h, _b = await self.call("check-in POST", "POST", page_url, ok=(302,), body=form,
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
-        if status != 302:
-            self.failed = "check-in"
-            return
-        status, _h, body = await self.call("status", "GET", f"{page_url}status/",
-                                           headers={"Accept": "application/json"})
-        if status != 200:
-            self.failed = "status"
-            return
-        await self.wait_and_start(json.loads(body))
+        await self.wait_and_start(page)
 
-    async def wait_and_start(self, data: dict) -> None:
+    async def wait_and_start(self, room: bytes) -> None:
         plan, session = self.plan, self.plan["session"]
         page_url = f"/exam/session/{session}/"
+        data = json.loads(DAY_CONFIG_RE.search(room).group(1))
         self.offset_ms = data["serverNow"] - time.time() * 1000
         unlock_wall = (data["unlockAt"] - self.offset_ms) / 1000
         # The waiting room: the page polls the status every 8-12 s until its countdown reaches the unlock.
@@ -535,8 +548,7 @@ class Candidate:
                 next_poll += self.rng.uniform(8, 12)
         await self.sleep_until(unlock_wall + self.rng.uniform(0, 0.5))  # the countdown ticks every 500 ms
         csrf = self.cookies.get("csrftoken", "")
-        # A browser waits for its start and page (no timeout of its own; 120 s here) and the candidate tries again
-        # after a failure, a few times.
+        # A browser waits for its start (no timeout of its own; 120 s here) and tries again after a failure.
         for _try in range(3):
             status, _h, body = await self.call("start POST", "POST", f"{page_url}start/", timeout=120,
                                                headers={"Accept": "application/json", "X-CSRFToken": csrf})
@@ -549,16 +561,23 @@ class Candidate:
         started = json.loads(body)
         self.attempt = started["attempt"]
         self.stats.events["started"].append(time.time())
-        for _try in range(3):
-            status, _h, page = await self.call("player page GET", "GET", started["url"], timeout=120)
-            if status in (200, 302) or time.time() > self.plan["cutoff"]:
-                break
-            await asyncio.sleep(5)
-        if status != 200:
-            self.failed = "player page"
-            return
+        blob = SEALED_RE.search(room)
+        if blob and "key" in started:
+            # The waiting room turns into the player: no request at all.
+            page = unseal(blob.group(1), started["key"])
+            config = {**json.loads(SEALED_CONFIG_RE.search(room).group(1)), **started["player"]}
+            self.stats.events["unsealed"].append(time.time())
+        else:
+            for _try in range(3):
+                status, _h, page = await self.call("player page GET", "GET", started["url"], timeout=120)
+                if status in (200, 302) or time.time() > self.plan["cutoff"]:
+                    break
+                await asyncio.sleep(5)
+            if status != 200:
+                self.failed = "player page"
+                return
+            config = json.loads(CONFIG_RE.search(page).group(1))
         self.stats.events["page loaded"].append(time.time())
-        config = json.loads(CONFIG_RE.search(page).group(1))
         items = player_items(page)
         self.offset_ms = config["serverNow"] - time.time() * 1000
         self.seq = config["seqBase"]
@@ -707,7 +726,7 @@ def run(args) -> int:
             subprocess.run([sys.executable, __file__, "_template"], check=True, cwd=ROOT,
                            env={**os.environ, **base_env(args, database=TEMPLATE, pooled=False),
                                 "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend"})
-            admin_sql(f"COMMENT ON DATABASE {TEMPLATE} IS 'ready'")
+            admin_sql(f"COMMENT ON DATABASE {TEMPLATE} IS '{template_mark()}'")
         admin_sql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", f"CREATE DATABASE {DB} TEMPLATE {TEMPLATE}")
         os.environ.update(env_self)
         os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"

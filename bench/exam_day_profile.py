@@ -5,7 +5,8 @@ copy of the exam-day benchmark's template database.
     .venv/bin/python bench/exam_day_profile.py [--candidates 200] [--top 25]
 
 The session started a minute ago and everyone is checked in (as `bench/exam_day.py --checkin setup` does); each
-request kind is run for every candidate, profiled together, and printed with its CPU time per request and the
+request kind (the waiting room with its sealed paper, the start that unseals it, a reload of the player, …) is run
+for every candidate, profiled together, and printed with its CPU time per request and the
 queries it made. Uses the database `bench_examday` (dropped and made again) and Redis DB 5, like the benchmark.
 """
 
@@ -114,15 +115,21 @@ def main() -> int:
             r = c.post(s["config"]["submitUrl"], json.dumps(body), content_type="application/json")
             assert r.status_code == 200 and r.json()["state"] == "submitted", r.content[:300]
 
+        def room(i, c):
+            r = c.get(f"/exam/session/{session}/")
+            assert r.status_code == 200 and b"sealed-items-data" in r.content, r.status_code
+
         def waiting(i, c):
             r = c.get(f"/exam/session/{session}/status/")
             assert r.status_code == 200
 
         only = set(filter(None, args.only.split(",")))
         rows = []
-        for name, fn in [("status poll", waiting), ("start POST", start), ("player page GET", page),
+        for name, fn in [("status poll", waiting), ("waiting room GET", room), ("start POST", start),
+                         ("player page GET (a reload)", page),
                          ("autosave", save), ("submit", submit)]:
             profiler = cProfile.Profile()
+            connection.queries_log.clear()  # a bounded deque (9,000): once full, a capture would see nothing
             with CaptureQueriesContext(connection) as queries:
                 cpu0, wall0 = time.process_time(), time.perf_counter()
                 if not args.no_profile:
@@ -137,7 +144,8 @@ def main() -> int:
                          len(statements) / len(clients)))
             if not args.no_profile and (not only or name in only):
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+                order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime: where the time itself goes
+                pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)
                 print(f"\n===== {name}: {len(clients)} requests =====")
                 print(out.getvalue())
                 kinds: dict[str, int] = {}

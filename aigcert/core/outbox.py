@@ -32,9 +32,23 @@ def outbox_subscribe(topic: str, listener: Listener) -> None:
 
 def outbox_publish(*, topic: str, payload: dict) -> OutboxEvent:
     """Record the event in the caller's transaction and deliver it to the listeners right away."""
-    event = OutboxEvent.objects.create(topic=topic, payload=payload)
-    _deliver(event)
-    return event
+    # The listeners run first (in a savepoint), so the row is written once, already marked delivered or failed: one
+    # statement less on every exam submit than an insert followed by an update.
+    error = _run_listeners(topic, payload)
+    return OutboxEvent.objects.create(topic=topic, payload=payload, attempts=1, last_error=error,
+                                      delivered_at=None if error else now())
+
+
+def _run_listeners(topic: str, payload: dict) -> str:
+    """'' when every listener ran; else the error, with the listeners' writes rolled back."""
+    try:
+        with transaction.atomic():
+            for listener in _listeners.get(topic, ()):
+                listener(payload)
+    except Exception as exc:
+        logger.exception("outbox listener failed for %s", topic)
+        return repr(exc)[:2000] or "error"
+    return ""
 
 
 def outbox_publish_many(*, topic: str, payloads: list[dict]) -> int:

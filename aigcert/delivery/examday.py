@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -141,6 +142,7 @@ def checkin_confirm(*, candidate, session_code: str, confirmed: bool, ip: str | 
             checkin = CheckIn.objects.create(
                 session_id=session.pk, candidate=candidate, program_code=seat.program_code,
                 ticket_number=seat.ticket_number, state=state, paper_id=paper_ids[seat.rank % len(paper_ids)],
+                seed=secrets.randbelow(2**62),
                 unlock_at=unlock, entry_closes_at=entry_closes, deadline_at=deadline, client_ip=ip,
                 client_agent=agent[:300])
             audit_record(actor=candidate, action="delivery.check_in", target=checkin,
@@ -161,14 +163,19 @@ ENTRY_TEXTS = {
 }
 
 
-def formal_start(*, candidate, session_code: str) -> Attempt:
+def formal_start(*, candidate, session_code: str,
+                 client: tuple[str | None, str, str] | None = None) -> tuple[Attempt, bool]:
     """Start the candidate's formal exam at or after their unlock, or return the attempt already started (a
-    reload, a second tab). Refused — nothing written but the log — before the unlock, after the latest entry,
-    and without an admitted check-in."""
+    reload, a second tab): (attempt, started now). Refused — nothing written but the log — before the unlock, after
+    the latest entry, and without an admitted check-in.
+
+    A start made now also opens the exam on this browser (a fresh device token, and ``client``: what the server saw
+    of it), so that the waiting room can turn into the player without another request."""
     with transaction.atomic():
         # The check-in's row lock puts the start wholly before or after a proctor's extra time or refusal (they
         # lock the check-in first too), so the attempt starts with what the check-in holds at that moment.
         checkin = (CheckIn.objects.select_for_update(of=("self",)).select_related("session")
+                   .annotate(paper_code=F("paper__code"))
                    .filter(session__code=session_code, candidate=candidate).first())
         if checkin is None:
             raise NotFound()
@@ -178,7 +185,7 @@ def formal_start(*, candidate, session_code: str) -> Attempt:
                                            kind=Attempt.Kind.FORMAL).defer("order", "schema").order_by("started_at"))
         here = [a for a in mine if a.session_code == session_code]
         if here:
-            return here[-1]
+            return here[-1], False
         moment = now()
         problem = "cancelled" if checkin.session.cancelled_at else rules.entry_problem(
             moment=moment, state=checkin.state, unlock_at=checkin.unlock_at,
@@ -186,11 +193,12 @@ def formal_start(*, candidate, session_code: str) -> Attempt:
         if problem is None and any(a.state == Attempt.State.OPEN for a in mine):
             problem = "open_elsewhere"
         if problem is None:
-            attempt, _created = attempt_start(
-                candidate=candidate, paper=exams.paper_get(checkin.paper_id), kind=Attempt.Kind.FORMAL,
-                duration_minutes=0, session_code=session_code, start_at=moment, deadline_at=checkin.deadline_at,
-                extra_minutes=checkin.extra_minutes, number=max((a.number for a in mine), default=0) + 1)
-            return attempt
+            return attempt_start(
+                candidate=candidate, paper=exams.paper_get(checkin.paper_id, code=checkin.paper_code),
+                kind=Attempt.Kind.FORMAL, duration_minutes=0, session_code=session_code, start_at=moment,
+                deadline_at=checkin.deadline_at, extra_minutes=checkin.extra_minutes,
+                number=max((a.number for a in mine), default=0) + 1, seed=checkin.seed,
+                device=secrets.token_urlsafe(24), client=client)
     # Logged after the transaction: a refusal writes nothing but its trace.
     refusal_log(actor=candidate, what="start", code=problem, target=checkin, data={"session": session_code})
     raise DomainError(str(ENTRY_TEXTS[problem]), code=problem)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,9 +15,12 @@ from django.views.decorators.http import require_POST
 from aigcert.accounts import api as accounts
 from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound, now
-from aigcert.delivery import examday, rules
+from aigcert.delivery import examday, rules, sealed, selectors, services
 from aigcert.delivery.models import Attempt, CheckIn
+from aigcert.delivery.player_page import attempt_config, player_config_base, remember_language
+from aigcert.delivery.render import items_html, navigator_html
 from aigcert.enrolment import api as enrolment
+from aigcert.exams import api as exams
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -38,9 +42,10 @@ def _seat_or_404(request: HttpRequest, session_code):
     return seat, desk, session
 
 
-def _status(request: HttpRequest, session_code: str) -> dict:
+def _status(request: HttpRequest, session_code: str) -> tuple[dict, CheckIn | None]:
     """Where the candidate stands: the page renders it, the waiting room polls it."""
-    checkin = CheckIn.objects.filter(session__code=session_code, candidate=request.user).first()
+    checkin = (CheckIn.objects.annotate(paper_code=F("paper__code"))
+               .filter(session__code=session_code, candidate=request.user).first())
     attempt = (Attempt.objects.filter(session_code=session_code, candidate=request.user, kind=Attempt.Kind.FORMAL)
                .order_by("-started_at").first())
     moment = now()
@@ -54,7 +59,19 @@ def _status(request: HttpRequest, session_code: str) -> dict:
                       deadline=rules.epoch_ms(checkin.deadline_at),
                       reason=checkin.reason if checkin.state == CheckIn.State.REFUSED else "",
                       late=moment > checkin.entry_closes_at)
-    return status
+    return status, checkin
+
+
+def _sealed_player(request: HttpRequest, checkin: CheckIn, program_name: str) -> dict:
+    """The candidate's paper for the waiting room: the player's page around it, the items (in the order the check-in
+    fixed) encrypted until the start hands over the key. See sealed.py."""
+    paper = exams.paper_get(checkin.paper_id, code=checkin.paper_code)
+    items = selectors.player_items(services.paper_order(paper, checkin.seed), paper)
+    return {
+        "paper": paper, "program_name": program_name, "total": len(items), "navigator_html": navigator_html(items),
+        "blob": sealed.seal(items_html(items, paper_key=(paper.pk, paper.code)), paper_id=paper.pk),
+        "config": player_config_base(request, layout=paper.layout, formal=True),
+    }
 
 
 @login_required
@@ -73,7 +90,7 @@ def exam_day(request: HttpRequest, session_code) -> HttpResponse:
             error = exc.message
         else:
             return redirect("delivery:exam_day", session_code=code)
-    status = _status(request, code)
+    status, checkin = _status(request, code)
     if status["state"] == "started":
         return redirect(status["url"])
     moment = now()
@@ -86,19 +103,25 @@ def exam_day(request: HttpRequest, session_code) -> HttpResponse:
               "startUrl": reverse("delivery:exam_day_start", args=[code]),
               "strings": {"opensIn": _("The exam unlocks in"), "now": _("Starting…"),
                           "waiting": _("Waiting for the proctor to admit you…")}}
-    return render(request, "delivery/exam_day.html", {
+    player = None
+    if checkin is not None and checkin.seed is not None and status["state"] in ("waiting", "approved") \
+            and not status["late"]:
+        player = _sealed_player(request, checkin, program.name)
+    response = render(request, "delivery/exam_day.html", {
         "session": session, "program": program, "seat": seat, "desk": desk, "summary": summary,
         "name": accounts.legal_name_of(request.user), "has_photo": accounts.profile_has_photo(request.user),
         "status": status, "config": config, "error": error, "window_problem": window_problem,
         "check_in_opens_at": session.start_at - timedelta(minutes=desk.check_in_opens_minutes),
+        "player": player,
     }, status=409 if error else 200)
+    return remember_language(request, response)
 
 
 @login_required
 def exam_day_status(request: HttpRequest, session_code) -> JsonResponse:
     if enrolment.seat_of(request.user.pk, str(session_code)) is None:
         return JsonResponse({"error": "not_found"}, status=404)
-    return JsonResponse(_status(request, str(session_code)))
+    return JsonResponse(_status(request, str(session_code))[0])
 
 
 @login_required
@@ -122,8 +145,10 @@ def photo_response(photo: bytes | None) -> HttpResponse:
 def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
     """The unlock: one read of the check-in, one insert of the attempt. A second start returns the same attempt."""
     wants_json = "application/json" in request.headers.get("Accept", "")
+    client = (client_ip(request), client_agent(request), examday.login_fingerprint(request.session.session_key or ""))
     try:
-        attempt = examday.formal_start(candidate=request.user, session_code=str(session_code))
+        attempt, started_now = examday.formal_start(candidate=request.user, session_code=str(session_code),
+                                                    client=client)
     except NotFound:
         if wants_json:
             return JsonResponse({"error": "not_found"}, status=404)
@@ -136,6 +161,13 @@ def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
                                                                candidate=request.user).program_code),
             "reason": exc.message, "title": _("Formal exam")}, status=409)
     url = reverse("delivery:player", args=[attempt.code])
-    if wants_json:
-        return JsonResponse({"attempt": str(attempt.code), "url": url, "deadline": rules.epoch_ms(attempt.deadline_at)})
-    return redirect(url)
+    if not wants_json:
+        return redirect(url)
+    answer = {"attempt": str(attempt.code), "url": url, "deadline": rules.epoch_ms(attempt.deadline_at)}
+    if started_now:
+        # This request opened the exam on this browser: the waiting room unseals its paper with the key and becomes
+        # the player. A start that found the attempt already there (another tab) gets only the address: the page
+        # load there takes the exam over properly, with the answers saved so far.
+        answer.update(key=sealed.key_text(attempt.paper_id),
+                      player=attempt_config(attempt, device=attempt.device))
+    return JsonResponse(answer)

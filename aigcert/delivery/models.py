@@ -151,6 +151,9 @@ class CheckIn(BaseModel):
     ticket_number = models.CharField(_("ticket number"), max_length=20)
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     paper = models.ForeignKey("exams.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="+")
+    # The candidate's order of items and options, fixed at check-in so the waiting room can hold the paper sealed
+    # in that order before the unlock (null: checked in before seeds existed; the start then draws one).
+    seed = models.BigIntegerField(_("shuffle seed"), null=True, blank=True)
     unlock_at = models.DateTimeField(_("unlocks at"))
     entry_closes_at = models.DateTimeField(_("latest entry"))
     deadline_at = models.DateTimeField(_("deadline"))

@@ -27,19 +27,20 @@ def responses_of(attempt: Attempt) -> dict[str, Response]:
     return {r.slot: r for r in Response.objects.filter(attempt=attempt)}
 
 
-def player_items(attempt: Attempt, paper: PaperData) -> list[dict[str, Any]]:
-    """The paper in the candidate's order, options in their shuffled order and lettered by position."""
+def player_items(order: dict[str, Any], paper: PaperData) -> list[dict[str, Any]]:
+    """The paper in the candidate's order (an attempt's, or the one a check-in's seed makes), options in their
+    shuffled order and lettered by position."""
     by_slot = {item["slot"]: item for item in paper.items}
     type_labels = {t: str(label) for t, label in ItemType.choices}  # translated once, not once per item
     items = []
-    for number, slot in enumerate(attempt.order["slots"], start=1):
+    for number, slot in enumerate(order["slots"], start=1):
         item = by_slot[slot]
         payload = item["payload"]
         options = []
         if payload.get("options"):
             by_id = {o["id"]: o for o in payload["options"]}
             options = [{"id": oid, "label": itembank.option_label(i), "html": by_id[oid]["html"]}
-                       for i, oid in enumerate(attempt.order["options"].get(slot, list(by_id)))]
+                       for i, oid in enumerate(order["options"].get(slot, list(by_id)))]
         items.append({"number": number, "slot": slot, "type": item["item_type"],
                       "type_label": type_labels[item["item_type"]], "points": item["points"],
                       "payload": payload, "options": options})

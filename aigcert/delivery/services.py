@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -38,10 +39,13 @@ def _grace() -> int:
 
 def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: int,
                   session_code: str = "", start_at=None, deadline_at=None, extra_minutes: int = 0,
-                  number: int | None = None) -> tuple[Attempt, bool]:
+                  number: int | None = None, seed: int | None = None, device: str = "",
+                  client: tuple[str | None, str, str] | None = None) -> tuple[Attempt, bool]:
     """Start an attempt, or return the open one (a second start, a double click, two tabs): (attempt, created).
     The deadline is ``deadline_at`` when given (formal sessions fix it at check-in), else start + duration. A caller
-    that has read the candidate's attempts already passes the next ``number`` (and has seen none open)."""
+    that has read the candidate's attempts already passes the next ``number`` (and has seen none open); one that
+    fixed the order earlier passes its ``seed``; one that opens the player itself passes the ``device`` token and
+    what it saw of the browser (``client``: IP, user agent, login fingerprint)."""
     if number is None:
         existing = Attempt.objects.filter(candidate=candidate, program_code=paper.program_code, kind=kind,
                                           state=Attempt.State.OPEN).first()
@@ -49,17 +53,15 @@ def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: i
             return existing, False
         number = _next_number(candidate.pk, paper.program_code, kind)
     moment = start_at or now()
-    seed = secrets.randbelow(2**62)
-    items = list(paper.items)
+    seed = secrets.randbelow(2**62) if seed is None else seed
+    seen = {} if client is None else {"client_ip": client[0], "client_agent": client[1][:300], "login_hash": client[2]}
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
                 candidate=candidate, program_code=paper.program_code, kind=kind, number=number, paper_id=paper.pk,
-                session_code=session_code, seed=seed,
-                order=rules.presentation_order(items, seed=seed, shuffle_items=paper.shuffle_items,
-                                               shuffle_options=paper.shuffle_options),
-                schema=rules.response_schema(items), started_at=moment, extra_minutes=extra_minutes,
-                deadline_at=deadline_at or moment + timedelta(minutes=duration_minutes))
+                session_code=session_code, seed=seed, order=paper_order(paper, seed), schema=paper_schema(paper),
+                started_at=moment, extra_minutes=extra_minutes, device=device,
+                deadline_at=deadline_at or moment + timedelta(minutes=duration_minutes), **seen)
             audit_record(actor=candidate, action="delivery.attempt_start", target=attempt,
                          data={"kind": kind, "program": paper.program_code, "paper": paper.code, "seed": seed,
                                "deadline": attempt.deadline_at.isoformat()})
@@ -68,6 +70,23 @@ def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: i
         return Attempt.objects.get(candidate=candidate, program_code=paper.program_code, kind=kind,
                                    state=Attempt.State.OPEN), False
     return attempt, True
+
+
+def paper_order(paper: PaperData, seed: int) -> dict[str, Any]:
+    """The order of items and options a seed gives on a paper: the same at check-in, in the waiting room and at the
+    start."""
+    return rules.presentation_order(list(paper.items), seed=seed, shuffle_items=paper.shuffle_items,
+                                    shuffle_options=paper.shuffle_options)
+
+
+def paper_schema(paper: PaperData) -> dict[str, list[Any]]:
+    """What each slot accepts; the same for every attempt on a (frozen) paper, so worked out once per process."""
+    return _schema_of(paper.pk, paper.code)
+
+
+@lru_cache(maxsize=256)
+def _schema_of(paper_id: int, paper_code: str) -> dict[str, list[Any]]:
+    return rules.response_schema(list(exams.paper_get(paper_id, code=paper_code).items))
 
 
 def _next_number(candidate_id: int, program_code: str, kind: str) -> int:
@@ -221,19 +240,23 @@ def upload_save(*, attempt: Attempt, device: str, slot: str, seq: int, name: str
 
 def _close(attempt: Attempt, *, by_server: bool = False, key: str = "", state: str | None = None,
            actor=None) -> bool:
-    """Close an open attempt once (conditional UPDATE), fix the receipt, and tell whoever listens."""
+    """Close an open attempt once (conditional UPDATE) with its receipt, and tell whoever listens. The caller holds
+    the attempt's row lock (select_for_update), so no save can land between the read of the answers and the close:
+    an autosave's statement waits on that lock (hotpath.py)."""
     state = state or (Attempt.State.EXPIRED if by_server else Attempt.State.SUBMITTED)
+    values = dict(Response.objects.filter(attempt_id=attempt.pk).values_list("slot", "value"))
+    answered, digest = _receipt(attempt.schema, values)
+    moment = now()
     closed = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(
-        state=state, closed_at=now(), closed_by_server=by_server, submit_key=key[:64], device="", paused_at=None)
+        state=state, closed_at=moment, closed_by_server=by_server, submit_key=key[:64], device="", paused_at=None,
+        answered_count=answered, answers_hash=digest)
     if not closed:
         return False
-    values = {r.slot: r.value for r in Response.objects.filter(attempt=attempt)}
-    answered, digest = _receipt(attempt.schema, values)
-    Attempt.objects.filter(pk=attempt.pk).update(answered_count=answered, answers_hash=digest)
-    attempt.refresh_from_db()
-    if actor is None and not by_server:
-        actor = attempt.candidate
-    audit_record(actor=actor, action="delivery.attempt_close", target=attempt,
+    attempt.state, attempt.closed_at, attempt.closed_by_server, attempt.submit_key = state, moment, by_server, key[:64]
+    attempt.device, attempt.paused_at, attempt.answered_count, attempt.answers_hash = "", None, answered, digest
+    # A candidate's own submit is theirs; the server's close has no actor; a proctor's end names the proctor.
+    audit_record(actor=actor, actor_id=None if actor is not None or by_server else attempt.candidate_id,
+                 action="delivery.attempt_close", target=attempt,
                  data={"by_server": by_server, "state": state, "answered": answered, "hash": digest})
     outbox_publish(topic=ATTEMPT_CLOSED, payload=_closed_payload(attempt, by_server))
     return True

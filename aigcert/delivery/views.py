@@ -12,50 +12,27 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound, now
 from aigcert.delivery import examday, examday_views, rules, selectors, services
 from aigcert.delivery.models import Attempt
+from aigcert.delivery.player_page import (
+    attempt_config,
+    player_config_base,
+    refusal_text,
+    remember_language,
+)
+from aigcert.delivery.player_page import done_url as _done_url
 from aigcert.delivery.render import items_html, navigator_html
 from aigcert.enrolment import api as enrolment
 from aigcert.exams import api as exams
 
 logger = logging.getLogger(__name__)
-
-
-def refusal_text(code: str) -> str:
-    texts = {
-        rules.NOT_ON_PAPER: _("This item is not on your paper."),
-        rules.BAD_OPTION: _("That option is not one of this item's options."),
-        rules.BAD_SHAPE: _("This answer is not in the form the item expects."),
-        rules.TOO_LONG: _("This answer is too long."),
-        rules.UPLOAD_ONLY: _("Hand in files with the upload button."),
-        "time_up": _("Time is up. Your exam was submitted with the answers saved before the deadline."),
-        "paused": _("Your exam is paused by the proctor. Your answers are kept; wait until it is resumed."),
-        "ended": _("The proctor has ended your exam. The answers saved before that are kept."),
-        "closed": _("This exam is closed."),
-        "superseded": _("This exam is now open in another window or on another device. Continue there, or "
-                        "reload this page to continue here."),
-        "too_large": _("Too much at once. Please save again."),
-        "reload": _("This page has to be reloaded before it can save again. Your answers are kept on this device."),
-        "malformed": _("The request could not be read."),
-        "login": _("Your login has ended. Log in again; your saved answers are kept."),
-        "not_found": _("Not found."),
-        "upload_type": _("Files of this type are not accepted for this item."),
-        "upload_size": _("The file is larger than this item allows."),
-        "upload_content": _("The file's content does not match its type."),
-        "upload_empty": _("The file is empty."),
-        "stale": _("A newer answer to this item is already saved."),
-    }
-    return str(texts.get(code, _("The answer could not be saved.")))
 
 
 def _not_found(request: HttpRequest, code) -> JsonResponse:
@@ -67,10 +44,6 @@ def _not_found(request: HttpRequest, code) -> JsonResponse:
 
 def _refuse(code: str, status: int, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": code, "message": refusal_text(code), **extra}, status=status)
-
-
-def _done_url(attempt: Attempt) -> str:
-    return reverse("delivery:done", args=[attempt.code])
 
 
 def _entries(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -143,63 +116,15 @@ def player(request: HttpRequest, code) -> HttpResponse:
     paper = exams.paper_get(attempt.paper_id)
     program_name = catalog.program_name(attempt.program_code)
     responses = selectors.responses_of(attempt)
-    items = selectors.player_items(attempt, paper)
-    moment = now()
-    config = {
-        "code": str(attempt.code),
-        "device": device,
-        "layout": paper.layout,
-        "deadline": rules.epoch_ms(attempt.deadline_at),
-        "serverNow": rules.epoch_ms(moment),
-        "seqBase": max((r.seq for r in responses.values()), default=0) + 1,
-        "saved": {slot: {"value": r.value, "flagged": r.flagged, "seq": r.seq} for slot, r in responses.items()},
-        "saveUrl": reverse("delivery:autosave", args=[attempt.code]),
-        "submitUrl": reverse("delivery:submit", args=[attempt.code]),
-        "uploadUrl": reverse("delivery:upload", args=[attempt.code]),
-        "doneUrl": _done_url(attempt),
-        "formal": attempt.kind == Attempt.Kind.FORMAL,
-        "paused": attempt.paused_at is not None,
-        "stateUrl": reverse("delivery:attempt_state", args=[attempt.code]),
-        "integrityUrl": reverse("delivery:integrity", args=[attempt.code]),
-        "warnings": warnings,
-        "csrf": get_token(request),
-        "loginUrl": f"{reverse('accounts:login')}?next={reverse('delivery:player', args=[attempt.code])}",
-        "strings": {
-            "saved": _("All answers saved"),
-            "saving": _("Saving…"),
-            "offline": _("Offline: answers are kept on this device and sent when the connection returns."),
-            "retrying": _("Connection problem: trying again…"),
-            "superseded": refusal_text("superseded"),
-            "timeUp": refusal_text("time_up"),
-            "refused": _("This answer was not accepted:"),
-            "confirmSubmit": _("Submit your exam now? You can't change answers afterwards."),
-            "unanswered": _("Unanswered items: %(n)s."),
-            "timeLeft": _("Time left"),
-            "minutesLeft": _("%(n)s minutes left."),
-            "answered": _("answered"),
-            "notAnswered": _("not answered"),
-            "flagged": _("flagged for review"),
-            "item": _("Item %(n)s"),
-            "uploading": _("Uploading…"),
-            "uploaded": _("Handed in:"),
-            "submitting": _("Submitting…"),
-            "logIn": _("Log in"),
-            "reload": refusal_text("reload"),
-            "paused": refusal_text("paused"),
-            "fullscreen": _("Full screen"),
-            "warning": _("Notice"),
-        },
-    }
+    items = selectors.player_items(attempt.order, paper)
+    config = {**player_config_base(request, layout=paper.layout, formal=attempt.kind == Attempt.Kind.FORMAL),
+              **attempt_config(attempt, device=device, responses=responses, warnings=warnings)}
     response = render(request, "delivery/player.html", {
         "attempt": attempt, "paper": paper, "program_name": program_name, "config": config,
         "items_html": items_html(items, paper_key=(paper.pk, paper.code)), "navigator_html": navigator_html(items),
         "total": len(items),
     })
-    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-        # Autosave then finds the language in the cookie and never has to load the user to pick it.
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, get_language(), max_age=settings.LANGUAGE_COOKIE_AGE,
-                            samesite="Lax")
-    return response
+    return remember_language(request, response)
 
 
 def _session_still_valid(request: HttpRequest, user) -> bool:
@@ -207,23 +132,13 @@ def _session_still_valid(request: HttpRequest, user) -> bool:
     return user.is_active and constant_time_compare(session_hash, user.get_session_auth_hash())
 
 
-@require_POST
-def autosave(request: HttpRequest, code) -> JsonResponse:
-    """The hot path: query 1 the session (none with a cache backend), 2 the attempt with its candidate, 3 the
-    guarded upsert."""
-    if _too_large(request):
-        return _refuse("too_large", 413)
+def _session_attempt(request: HttpRequest, code) -> Attempt | JsonResponse:
+    """The hot path's read of the candidate's attempt: one query, with the candidate's row joined for the checks
+    Django makes of every session (still active, password unchanged since this login), so that ``request.user``
+    is never loaded. A refusal to return instead when there is no valid session or no such attempt of theirs."""
     candidate_id = request.session.get(SESSION_KEY)
     if candidate_id is None:
         return _refuse("login", 401)
-    try:
-        body = _json_body(request)
-        entries = _entries(body)
-        device = str(body.get("device") or "")
-    except (ValueError, UnicodeDecodeError):
-        return _refuse("malformed", 400)
-    # The candidate's row comes with the attempt (no extra query) for the checks Django makes of every session:
-    # still active, and the password unchanged since this login.
     attempt = (Attempt.objects.select_related("candidate")
                .only("id", "code", "kind", "state", "deadline_at", "paused_at", "device", "schema", "client_ip",
                      "program_code", "session_code", "candidate__password", "candidate__is_active")
@@ -232,6 +147,26 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
         return _not_found(request, code)
     if not _session_still_valid(request, attempt.candidate):
         return _refuse("login", 401)
+    return attempt
+
+
+@require_POST
+def autosave(request: HttpRequest, code) -> JsonResponse:
+    """The hot path: query 1 the session (none with a cache backend), 2 the attempt with its candidate, 3 the
+    guarded upsert."""
+    if _too_large(request):
+        return _refuse("too_large", 413)
+    if request.session.get(SESSION_KEY) is None:
+        return _refuse("login", 401)
+    try:
+        body = _json_body(request)
+        entries = _entries(body)
+        device = str(body.get("device") or "")
+    except (ValueError, UnicodeDecodeError):
+        return _refuse("malformed", 400)
+    attempt = _session_attempt(request, code)
+    if isinstance(attempt, JsonResponse):
+        return attempt
     try:
         result = services.responses_save(attempt=attempt, device=device, entries=entries)
     except services.TimeUp as exc:
@@ -297,19 +232,21 @@ def upload(request: HttpRequest, code) -> JsonResponse:
                                                          "size": saved.size}, "serverNow": rules.epoch_ms(now())})
 
 
-@json_login_required
 @require_POST
 def submit(request: HttpRequest, code) -> JsonResponse:
     """Idempotent: any number of submits (same key, two tabs, after the deadline) end on the same receipt."""
-    try:
-        attempt = selectors.access_attempt(request.user.pk, code)
-    except NotFound:
-        return _not_found(request, code)
+    if _too_large(request):
+        return _refuse("too_large", 413)
+    if request.session.get(SESSION_KEY) is None:
+        return _refuse("login", 401)
     try:
         body = _json_body(request)
         entries = _entries(body)
     except (ValueError, UnicodeDecodeError):
         return _refuse("malformed", 400)
+    attempt = _session_attempt(request, code)
+    if isinstance(attempt, JsonResponse):
+        return attempt
     key = str(body.get("key") or "")[:64]
     try:
         attempt, _closed_now = services.attempt_submit(attempt=attempt, key=key, device=str(body.get("device") or ""),

@@ -144,11 +144,13 @@ _PAPERS_KEPT = 64
 _PAPERS_LOCK = threading.Lock()
 
 
-def paper_get(pk: int) -> PaperData:
+def paper_get(pk: int, *, code: str | None = None) -> PaperData:
     """A frozen paper with its payloads. Papers never change once frozen, so each process keeps the last few it
     read (keyed by id and public code, which no other paper shares): a session's thousands of starts and page
-    loads read a paper's hundred payloads once."""
-    code = Paper.objects.filter(pk=pk).values_list("code", flat=True).first()
+    loads read a paper's hundred payloads once. A caller that read the paper's ``code`` with its own row passes it,
+    and a cached paper then costs no query at all."""
+    if code is None:
+        code = Paper.objects.filter(pk=pk).values_list("code", flat=True).first()
     if code is None:
         raise NotFound()
     key = (pk, str(code))

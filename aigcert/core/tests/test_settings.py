@@ -1,6 +1,7 @@
 """The one settings module: SQLite in WAL mode by default, PostgreSQL with a pool, Redis when configured."""
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -63,11 +64,31 @@ def test_postgresql_run_uses_the_connection_pool():
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="runs in the Redis pass of CI")
 def test_redis_backs_cache_and_sessions():
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "aigcert.core.cache.RedisCache"
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache"
     cache.set("aigcert-test-key", {"n": 1}, 30)
     assert cache.get("aigcert-test-key") == {"n": 1}
     cache.delete("aigcert-test-key")
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="runs in the Redis pass of CI")
+def test_the_redis_cache_shares_one_client_between_calls_and_threads():
+    # Django would build a new redis.Redis per call; every request reads its session through this cache.
+    client = cache._cache.get_client()
+    assert cache._cache.get_client() is client and cache._cache.get_client("key", write=True) is client
+    seen: dict[int, object] = {}
+
+    def work(i: int) -> None:
+        cache.set(f"aigcert-thread-{i}", i, 30)
+        seen[i] = cache.get(f"aigcert-thread-{i}")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {i: i for i in range(8)}
+    cache.delete_many([f"aigcert-thread-{i}" for i in range(8)])
 
 
 def test_secret_key_is_stable_per_data_dir(tmp_path):

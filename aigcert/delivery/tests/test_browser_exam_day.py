@@ -383,9 +383,29 @@ def test_the_waiting_room_starts_the_exam_at_the_unlock_not_before(live_server, 
     _person, page = _candidate_at_the_session(browser_page, live_server.url, session, "T0001", make_user, password)
     assert page.locator("[data-testid=waiting-text]").inner_text() == \
         "Admitted. The exam starts by itself when it unlocks."
+    # The waiting room already holds the paper, sealed: no item is readable before the unlock.
+    waiting_room = page.content()
+    assert page.locator("#sealed-items-data").count() == 1 and page.locator(".player-item").count() == 0
+    requests = []
+    page.on("request", lambda r: requests.append((r.method, r.url.removeprefix(live_server.url))))
     page.wait_for_url(re.compile(r"/exam/(session/[0-9a-f-]{36}/start|[0-9a-f-]{36})/$"), timeout=30_000)
     assert "/start/" not in page.url, page.locator("main").inner_text()
     page.wait_for_selector(".player-item:not([hidden])")
+    # The start's answer unsealed it in place: one POST, no page load, and the items in the attempt's own order.
+    attempt = Attempt.objects.get(candidate=_person)
+    assert [r for r in requests if not r[1].startswith("/static/")] == [
+        ("POST", f"/exam/session/{session.code}/start/")]
+    assert page.locator(".player-item").evaluate_all("s => s.map(e => e.dataset.slot)") == attempt.order["slots"]
+    first = page.locator(".player-item:has(.exam-options)").first
+    slot = first.get_attribute("data-slot")
+    stem = first.locator(".exam-stem").inner_text().strip()
+    assert stem and stem not in waiting_room
+    # And it is the working player: an answer is saved on the device the start opened.
+    first.locator(".exam-options input").first.check()
+    page.wait_for_selector("#save-status[data-state=saved]")
+    assert Response.objects.filter(attempt=attempt, slot=slot).exists()
+    page.reload()  # a reload is the player's own page, with the answer
+    assert page.locator(f"#item-{slot} .exam-options input:checked").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -210,10 +210,13 @@ def test_the_start_opens_at_the_unlock_to_the_second(formal_day, monkeypatch):
     attempt = Attempt.objects.get(candidate=user)
     assert (attempt.kind, attempt.session_code, attempt.started_at, attempt.deadline_at, attempt.paper_id) == (
         "formal", str(session.code), checkin.unlock_at, checkin.deadline_at, checkin.paper_id)
-    assert started.json() == {"attempt": str(attempt.code), "url": f"/exam/{attempt.code}/",
-                              "deadline": _ms(checkin.deadline_at)}
-    # A reload or a second tab gets the same attempt.
-    assert _start(client, session).json()["attempt"] == str(attempt.code)
+    answer = started.json()
+    assert {k: answer[k] for k in ("attempt", "url", "deadline")} == {
+        "attempt": str(attempt.code), "url": f"/exam/{attempt.code}/", "deadline": _ms(checkin.deadline_at)}
+    assert answer["player"]["device"] == attempt.device != ""
+    # A reload or a second tab gets the same attempt, only its address: the page load there takes it over.
+    assert _start(client, session).json() == {"attempt": str(attempt.code), "url": f"/exam/{attempt.code}/",
+                                              "deadline": _ms(checkin.deadline_at)}
     assert Attempt.objects.count() == 1
 
 
@@ -304,7 +307,7 @@ def _open_attempts(formal_day, session, count):
     for _n in range(count):
         user = formal_day.seat(session)
         _check_in(user, session)
-        attempts.append(examday.formal_start(candidate=user, session_code=str(session.code)))
+        attempts.append(examday.formal_start(candidate=user, session_code=str(session.code))[0])
     return attempts
 
 
@@ -467,7 +470,7 @@ def test_posts_without_the_csrf_token_are_refused_and_change_nothing(formal_day,
     _check_in(user, session)
     assert client.post(_url(session, "start/"), HTTP_ACCEPT="application/json").status_code == 403
     assert not Attempt.objects.exists()
-    attempt = examday.formal_start(candidate=user, session_code=str(session.code))
+    attempt = examday.formal_start(candidate=user, session_code=str(session.code))[0]
     device = services.attempt_claim_device(attempt)
     slot = attempt.order["slots"][0]
     body = {"device": device, "responses": [{"slot": slot, "value": valid_value(attempt.schema[slot]),

@@ -29,7 +29,8 @@ def sitting(formal_day, make_user, make_profile):
                             agent="pytest")
     client = english(Client())
     client.force_login(user)
-    started = client.post(f"/exam/session/{session.code}/start/", HTTP_ACCEPT="application/json")
+    started = client.post(f"/exam/session/{session.code}/start/", HTTP_ACCEPT="application/json",
+                          REMOTE_ADDR="10.0.0.1", HTTP_USER_AGENT="Browser/1")
     page = client.get(started.json()["url"], REMOTE_ADDR="10.0.0.1", HTTP_USER_AGENT="Browser/1")
     config = config_of(page)
     proctors = [make_user(Role.PROCTOR), make_user(Role.PROCTOR)]

@@ -1,5 +1,8 @@
 /* The waiting room: while the check-in waits for the proctor it asks now and then (jittered) whether it has been
- * admitted; it counts down to the candidate's unlock and starts the exam by itself when it unlocks. */
+ * admitted; it counts down to the candidate's unlock and starts the exam by itself when it unlocks.
+ * The page already holds the player with the candidate's items sealed (AES-GCM): the start's answer carries the
+ * key, and the page turns into the player without loading anything else. Without WebCrypto (a page served over
+ * plain HTTP to another machine) or with any problem unsealing, it goes to the player's address instead. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("exam-day-config").textContent);
@@ -32,7 +35,10 @@
       headers: {"Accept": "application/json", "X-CSRFToken": form.elements.csrfmiddlewaretoken.value}})
       .then(function (r) { return r.json().then(function (data) { return {status: r.status, data: data}; }); })
       .then(function (result) {
-        if (result.status === 200 && result.data.url) { window.location.href = result.data.url; return; }
+        if (result.status === 200 && result.data.url) {
+          unseal(result.data).catch(function () { window.location.href = result.data.url; });
+          return;
+        }
         if (result.data.error === "not_yet") {
           // A second early, retry; much earlier, the unlock was moved: reload for the new countdown.
           if (tries < 5) { window.setTimeout(function () { start(tries + 1); }, 700); } else { window.location.reload(); }
@@ -42,6 +48,41 @@
       })
       .catch(function () {
         if (tries < 10) { window.setTimeout(function () { start(tries + 1); }, 1500 + Math.random() * 1500); } else { form.submit(); }
+      });
+  }
+  function bytes(text) {
+    var binary = window.atob(text.trim()), out = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  }
+  function unseal(data) {
+    var template = document.getElementById("sealed-player");
+    var blob = document.getElementById("sealed-items-data");
+    var subtle = window.crypto && window.crypto.subtle;
+    if (!template || !blob || !subtle || !data.key || !data.player) return Promise.reject(new Error("sealed"));
+    var raw = bytes(blob.textContent);
+    return subtle.importKey("raw", bytes(data.key), {name: "AES-GCM"}, false, ["decrypt"])
+      .then(function (key) { return subtle.decrypt({name: "AES-GCM", iv: raw.slice(0, 12)}, key, raw.slice(12)); })
+      .then(function (plain) {
+        var base = JSON.parse(document.getElementById("sealed-player-config").textContent);
+        var player = Object.assign({}, base, data.player);
+        var body = template.content.cloneNode(true);
+        document.title = template.dataset.title;
+        document.body.className = "player";
+        document.body.dataset.layout = template.dataset.layout;
+        document.body.replaceChildren(body);
+        document.getElementById("sealed-items").outerHTML = new TextDecoder().decode(plain);
+        document.getElementById("blocker-action").setAttribute("href", player.doneUrl);
+        var settings = document.createElement("script");
+        settings.type = "application/json";
+        settings.id = "exam-config";
+        settings.textContent = JSON.stringify(player);
+        document.body.appendChild(settings);
+        // A reload from here on is the player's own page, which takes over with the answers saved so far.
+        window.history.replaceState(null, "", data.url);
+        var script = document.createElement("script");
+        script.src = template.dataset.script;
+        document.body.appendChild(script);
       });
   }
   function poll() {
