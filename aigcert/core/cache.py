@@ -2,8 +2,9 @@
 
 Django builds a new ``redis.Redis`` for every cache call, and each one fills its table of response callbacks (about
 170 entries) again. Every request reads its session from this cache, so on the exam's hot path that was a
-measurable part of an autosave (bench/exam_day_profile.py). A ``redis.Redis`` is safe to share between threads: it
-takes a connection from its pool for each command.
+measurable part of an autosave (bench/exam_day_profile.py). Django keeps a cache object per thread, so the client
+kept here is one per thread and pool (a ``redis.Redis`` would be safe to share anyway: it takes a connection from its
+pool for each command).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class RedisCacheClient(django_redis.RedisCacheClient):
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
         client = self._shared.get(id(pool))
-        if client is None:  # two threads may both make one; either is fine
+        if client is None:
             client = self._shared[id(pool)] = self._client(connection_pool=pool)
         return client
 

@@ -62,14 +62,15 @@ def _status(request: HttpRequest, session_code: str) -> tuple[dict, CheckIn | No
     return status, checkin
 
 
-def _sealed_player(request: HttpRequest, checkin: CheckIn, program_name: str) -> dict:
+def _sealed_player(request: HttpRequest, checkin: CheckIn, session_code: str, program_name: str) -> dict:
     """The candidate's paper for the waiting room: the player's page around it, the items (in the order the check-in
     fixed) encrypted until the start hands over the key. See sealed.py."""
     paper = exams.paper_get(checkin.paper_id, code=checkin.paper_code)
     items = selectors.player_items(services.paper_order(paper, checkin.seed), paper)
     return {
         "paper": paper, "program_name": program_name, "total": len(items), "navigator_html": navigator_html(items),
-        "blob": sealed.seal(items_html(items, paper_key=(paper.pk, paper.code)), paper_id=paper.pk),
+        "blob": sealed.seal(items_html(items, paper_key=(paper.pk, paper.code)), session_code=session_code,
+                            candidate_id=checkin.candidate_id, seed=checkin.seed),
         "config": player_config_base(request, layout=paper.layout, formal=True),
     }
 
@@ -106,7 +107,7 @@ def exam_day(request: HttpRequest, session_code) -> HttpResponse:
     player = None
     if checkin is not None and checkin.seed is not None and status["state"] in ("waiting", "approved") \
             and not status["late"]:
-        player = _sealed_player(request, checkin, program.name)
+        player = _sealed_player(request, checkin, code, program.name)
     response = render(request, "delivery/exam_day.html", {
         "session": session, "program": program, "seat": seat, "desk": desk, "summary": summary,
         "name": accounts.legal_name_of(request.user), "has_photo": accounts.profile_has_photo(request.user),
@@ -168,6 +169,7 @@ def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
         # This request opened the exam on this browser: the waiting room unseals its paper with the key and becomes
         # the player. A start that found the attempt already there (another tab) gets only the address: the page
         # load there takes the exam over properly, with the answers saved so far.
-        answer.update(key=sealed.key_text(attempt.paper_id),
+        answer.update(key=sealed.key_text(session_code=attempt.session_code, candidate_id=attempt.candidate_id,
+                                          seed=attempt.seed),
                       player=attempt_config(attempt, device=attempt.device))
     return JsonResponse(answer)

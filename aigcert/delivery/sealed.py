@@ -2,8 +2,9 @@
 
 Thousands of candidates unlock in the same minute. If each of them then fetched and rendered a 100-item player,
 that minute would cost tens of CPU-milliseconds per candidate; two cores can't do that for 5,000 people. So the
-waiting room already holds the candidate's items, in their own order, encrypted with AES-256-GCM under a key that
-belongs to the paper and is derived from SECRET_KEY (nothing to store, nothing to rotate mid-session). The start
+waiting room already holds the candidate's items, in their own order, encrypted with AES-256-GCM under a key of
+their own, derived from SECRET_KEY, the session, the candidate and the check-in's seed (nothing to store, nothing
+to rotate mid-session). The start
 returns the key to the one candidate it started, and the browser decrypts with WebCrypto: the unlock is one small
 request. Before it the page holds only ciphertext; a refused or late candidate never gets the key. See ADR 0010.
 """
@@ -19,19 +20,23 @@ from django.utils.crypto import salted_hmac
 _SALT = "aigcert.delivery.sealed-paper"
 
 
-def paper_key(paper_id: int) -> bytes:
-    """The paper's 256-bit key: the same in every worker, known to no one without SECRET_KEY."""
-    return salted_hmac(_SALT, f"paper:{paper_id}", algorithm="sha256").digest()
+def candidate_key(*, session_code: str, candidate_id: int, seed: int) -> bytes:
+    """The 256-bit key of one candidate's sealed copy: the same in every worker, known to no one without
+    SECRET_KEY. One key per candidate (not per paper), so a key passed on by someone who unlocked earlier opens
+    nothing but their own copy."""
+    return salted_hmac(_SALT, f"{session_code}:{candidate_id}:{seed}", algorithm="sha256").digest()
 
 
-def key_text(paper_id: int) -> str:
-    return base64.b64encode(paper_key(paper_id)).decode("ascii")
+def key_text(*, session_code: str, candidate_id: int, seed: int) -> str:
+    key = candidate_key(session_code=session_code, candidate_id=candidate_id, seed=seed)
+    return base64.b64encode(key).decode("ascii")
 
 
-def seal(text: str, *, paper_id: int) -> str:
+def seal(text: str, *, session_code: str, candidate_id: int, seed: int) -> str:
     """base64(nonce ‖ ciphertext ‖ tag), the layout WebCrypto's AES-GCM decrypt takes (tag at the end)."""
     nonce = os.urandom(12)
-    sealed = AESGCM(paper_key(paper_id)).encrypt(nonce, text.encode("utf-8"), None)
+    key = candidate_key(session_code=session_code, candidate_id=candidate_id, seed=seed)
+    sealed = AESGCM(key).encrypt(nonce, text.encode("utf-8"), None)
     return base64.b64encode(nonce + sealed).decode("ascii")
 
 

@@ -80,8 +80,9 @@ def paper_order(paper: PaperData, seed: int) -> dict[str, Any]:
 
 
 def paper_schema(paper: PaperData) -> dict[str, list[Any]]:
-    """What each slot accepts; the same for every attempt on a (frozen) paper, so worked out once per process."""
-    return _schema_of(paper.pk, paper.code)
+    """What each slot accepts; the same for every attempt on a (frozen) paper, so worked out once per process (each
+    attempt gets its own copy of the cached mapping)."""
+    return dict(_schema_of(paper.pk, paper.code))
 
 
 @lru_cache(maxsize=256)

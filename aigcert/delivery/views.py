@@ -234,9 +234,8 @@ def upload(request: HttpRequest, code) -> JsonResponse:
 
 @require_POST
 def submit(request: HttpRequest, code) -> JsonResponse:
-    """Idempotent: any number of submits (same key, two tabs, after the deadline) end on the same receipt."""
-    if _too_large(request):
-        return _refuse("too_large", 413)
+    """Idempotent: any number of submits (same key, two tabs, after the deadline) end on the same receipt. No
+    autosave size limit here: a submit after a long offline stretch carries everything still queued."""
     if request.session.get(SESSION_KEY) is None:
         return _refuse("login", 401)
     try:

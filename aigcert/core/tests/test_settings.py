@@ -72,8 +72,9 @@ def test_redis_backs_cache_and_sessions():
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="runs in the Redis pass of CI")
-def test_the_redis_cache_shares_one_client_between_calls_and_threads():
-    # Django would build a new redis.Redis per call; every request reads its session through this cache.
+def test_the_redis_cache_keeps_its_client_between_calls_and_works_from_many_threads():
+    # Django would build a new redis.Redis per call; every request reads its session through this cache. (Django
+    # gives each thread its own cache object, so each thread keeps its own client.)
     client = cache._cache.get_client()
     assert cache._cache.get_client() is client and cache._cache.get_client("key", write=True) is client
     seen: dict[int, object] = {}

@@ -77,17 +77,32 @@ def test_the_waiting_room_holds_the_paper_sealed_and_the_start_opens_exactly_the
     assert _items_of_player(page.content.decode()) == opened.strip()
 
 
-def test_the_key_is_given_only_to_the_start_that_opens_the_exam(formal_day):
+def test_a_start_refused_before_the_unlock_gets_no_key(formal_day):
     session = formal_day.session(start_in=timedelta(minutes=5))
     _user, client = _seated(formal_day, session, "T000200002")
-    blob = _blob(_waiting_room(client, session))
+    _blob(_waiting_room(client, session))
     early = _start(client, session)
     assert early.status_code == 409 and "key" not in early.json() and "player" not in early.json()
     assert not Attempt.objects.exists()
-    # The page itself never holds the key: neither the paper's nor any other base64 key of its length.
-    assert sealed.key_text(CheckIn.objects.get().paper_id) not in _waiting_room(client, session)
+
+
+def test_each_candidate_has_a_key_of_their_own_even_on_the_same_paper(formal_day):
+    # Whoever unlocks first can't open a later candidate's copy by passing on their key.
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    first, first_client = _seated(formal_day, session, "T000200008")
+    second, second_client = _seated(formal_day, session, "T000200009")
+    CheckIn.objects.filter(candidate=second).update(paper_id=CheckIn.objects.get(candidate=first).paper_id)
+    first_blob = _blob(_waiting_room(first_client, session))
+    second_blob = _blob(_waiting_room(second_client, session))
+    first_key = _start(first_client, session).json()["key"]
+    assert sealed.unseal(first_blob, key=first_key)
     with pytest.raises(InvalidTag):
-        sealed.unseal(blob, key=sealed.key_text(CheckIn.objects.get().paper_id + 1))
+        sealed.unseal(second_blob, key=first_key)
+    second_key = _start(second_client, session).json()["key"]
+    assert second_key != first_key
+    # Same paper, each in their own order.
+    assert re.findall(r'id="item-([^"]+)"', sealed.unseal(second_blob, key=second_key)) == \
+        Attempt.objects.get(candidate=second).order["slots"]
 
 
 def test_an_unapproved_check_in_gets_the_sealed_paper_but_not_the_key(formal_day):

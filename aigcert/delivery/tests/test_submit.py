@@ -248,3 +248,16 @@ def test_a_formal_attempt_ends_on_the_receipt_page(examinee_client, examinee):
     html = page.content.decode()
     assert "4 / 100" in html
     assert f"<code>{attempt.answers_hash[:12]}</code>" in html
+
+
+def test_a_submit_is_not_held_to_the_autosave_size_limit(examinee_client, open_mock, settings):
+    # After a long offline stretch the submit carries everything still queued; refusing it would leave those
+    # answers on the device while the server closes the exam without them.
+    attempt, config = open_mock
+    settings.EXAM_AUTOSAVE_MAX_BYTES = 300
+    entries = _entries(attempt, 8)
+    body = {"key": "big", "device": config["device"], "responses": entries}
+    assert post_json(examinee_client, config["saveUrl"], body).status_code == 413
+    submitted = post_json(examinee_client, config["submitUrl"], body)
+    assert submitted.status_code == 200 and submitted.json()["state"] == "submitted"
+    assert {row[1] for row in responses_table() if row[0] == attempt.pk} == {e["slot"] for e in entries}

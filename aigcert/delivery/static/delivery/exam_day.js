@@ -67,6 +67,7 @@
         var base = JSON.parse(document.getElementById("sealed-player-config").textContent);
         var player = Object.assign({}, base, data.player);
         var body = template.content.cloneNode(true);
+        window.clearInterval(ticking);  // the countdown is gone with the waiting room
         document.title = template.dataset.title;
         document.body.className = "player";
         document.body.dataset.layout = template.dataset.layout;
@@ -81,6 +82,8 @@
         // A reload from here on is the player's own page, which takes over with the answers saved so far.
         window.history.replaceState(null, "", data.url);
         var script = document.createElement("script");
+        // Without its script the player would look ready and save nothing: load the player's own page instead.
+        script.onerror = function () { window.location.replace(data.url); };
         script.src = template.dataset.script;
         document.body.appendChild(script);
       });
@@ -102,7 +105,7 @@
       .then(function () { if (status.state === "waiting") window.setTimeout(poll, 15000 + Math.random() * 10000); });
   }
   if (text) text.dataset.state = status.state;
-  window.setInterval(tick, 500);
+  var ticking = window.setInterval(tick, 500);
   tick();
   // Only a check-in waiting for the proctor has anything to hear: an admitted one knows its unlock, and the start
   // itself answers any change (refused, re-timed). Thousands of waiting rooms must not poll the server for nothing.
