@@ -31,6 +31,11 @@ def client_agent(request: HttpRequest) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
+def client_seen(request: HttpRequest) -> tuple[str | None, str, str]:
+    """What the server sees of this browser, kept on the attempt: IP address, user agent, login fingerprint."""
+    return client_ip(request), client_agent(request), examday.login_fingerprint(request.session.session_key or "")
+
+
 def _seat_or_404(request: HttpRequest, session_code):
     seat = enrolment.seat_of(request.user.pk, str(session_code))
     if seat is None:
@@ -146,10 +151,9 @@ def photo_response(photo: bytes | None) -> HttpResponse:
 def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
     """The unlock: one read of the check-in, one insert of the attempt. A second start returns the same attempt."""
     wants_json = "application/json" in request.headers.get("Accept", "")
-    client = (client_ip(request), client_agent(request), examday.login_fingerprint(request.session.session_key or ""))
     try:
         attempt, started_now = examday.formal_start(candidate=request.user, session_code=str(session_code),
-                                                    client=client)
+                                                    client=client_seen(request))
     except NotFound:
         if wants_json:
             return JsonResponse({"error": "not_found"}, status=404)

@@ -54,7 +54,7 @@ def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: i
         number = _next_number(candidate.pk, paper.program_code, kind)
     moment = start_at or now()
     seed = secrets.randbelow(2**62) if seed is None else seed
-    seen = {} if client is None else {"client_ip": client[0], "client_agent": client[1][:300], "login_hash": client[2]}
+    seen = _client_fields(client)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -70,6 +70,13 @@ def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: i
         return Attempt.objects.get(candidate=candidate, program_code=paper.program_code, kind=kind,
                                    state=Attempt.State.OPEN), False
     return attempt, True
+
+
+def _client_fields(client: tuple[str | None, str, str] | None) -> dict[str, Any]:
+    """The attempt's columns for what the server saw of the browser (IP, user agent, login fingerprint)."""
+    if client is None:
+        return {}
+    return {"client_ip": client[0], "client_agent": client[1][:300], "login_hash": client[2]}
 
 
 def paper_order(paper: PaperData, seed: int) -> dict[str, Any]:
@@ -127,7 +134,7 @@ def attempt_claim_device(attempt: Attempt, *, client: tuple[str | None, str, str
     """A page load takes the attempt over: it gets a fresh device token; the page before it is now superseded."""
     token = secrets.token_urlsafe(24)
     # What the server saw of the browser (formal attempts) goes in the same UPDATE: one write per page load.
-    seen = {} if client is None else {"client_ip": client[0], "client_agent": client[1][:300], "login_hash": client[2]}
+    seen = _client_fields(client)
     Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(device=token, **seen)
     attempt.device = token
     for field, value in seen.items():

@@ -109,8 +109,7 @@ def player(request: HttpRequest, code) -> HttpResponse:
     attempt = _own_attempt_now(request, code)
     if attempt.state != Attempt.State.OPEN:
         return redirect(_done_url(attempt))
-    client = (examday_views.client_ip(request), examday_views.client_agent(request),
-              examday.login_fingerprint(request.session.session_key or ""))
+    client = examday_views.client_seen(request)
     warnings = examday.attempt_observe(attempt=attempt, ip=client[0], agent=client[1], login=client[2])
     device = services.attempt_claim_device(attempt, client=client if attempt.kind == Attempt.Kind.FORMAL else None)
     paper = exams.paper_get(attempt.paper_id)
@@ -132,13 +131,11 @@ def _session_still_valid(request: HttpRequest, user) -> bool:
     return user.is_active and constant_time_compare(session_hash, user.get_session_auth_hash())
 
 
-def _session_attempt(request: HttpRequest, code) -> Attempt | JsonResponse:
+def _session_attempt(request: HttpRequest, code, candidate_id: int) -> Attempt | JsonResponse:
     """The hot path's read of the candidate's attempt: one query, with the candidate's row joined for the checks
     Django makes of every session (still active, password unchanged since this login), so that ``request.user``
-    is never loaded. A refusal to return instead when there is no valid session or no such attempt of theirs."""
-    candidate_id = request.session.get(SESSION_KEY)
-    if candidate_id is None:
-        return _refuse("login", 401)
+    is never loaded. ``candidate_id`` is the session's user, which the caller checked before reading the body. A
+    refusal to return instead when the session is no longer valid or the attempt is not theirs."""
     attempt = (Attempt.objects.select_related("candidate")
                .only("id", "code", "kind", "state", "deadline_at", "paused_at", "device", "schema", "client_ip",
                      "program_code", "session_code", "candidate__password", "candidate__is_active")
@@ -156,7 +153,8 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
     guarded upsert."""
     if _too_large(request):
         return _refuse("too_large", 413)
-    if request.session.get(SESSION_KEY) is None:
+    candidate_id = request.session.get(SESSION_KEY)
+    if candidate_id is None:
         return _refuse("login", 401)
     try:
         body = _json_body(request)
@@ -164,7 +162,7 @@ def autosave(request: HttpRequest, code) -> JsonResponse:
         device = str(body.get("device") or "")
     except (ValueError, UnicodeDecodeError):
         return _refuse("malformed", 400)
-    attempt = _session_attempt(request, code)
+    attempt = _session_attempt(request, code, candidate_id)
     if isinstance(attempt, JsonResponse):
         return attempt
     try:
@@ -236,14 +234,15 @@ def upload(request: HttpRequest, code) -> JsonResponse:
 def submit(request: HttpRequest, code) -> JsonResponse:
     """Idempotent: any number of submits (same key, two tabs, after the deadline) end on the same receipt. No
     autosave size limit here: a submit after a long offline stretch carries everything still queued."""
-    if request.session.get(SESSION_KEY) is None:
+    candidate_id = request.session.get(SESSION_KEY)
+    if candidate_id is None:
         return _refuse("login", 401)
     try:
         body = _json_body(request)
         entries = _entries(body)
     except (ValueError, UnicodeDecodeError):
         return _refuse("malformed", 400)
-    attempt = _session_attempt(request, code)
+    attempt = _session_attempt(request, code, candidate_id)
     if isinstance(attempt, JsonResponse):
         return attempt
     key = str(body.get("key") or "")[:64]
