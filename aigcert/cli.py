@@ -64,8 +64,9 @@ def run(args: list[str]) -> int:
     if options.dev:
         web_cmd = [python, "-m", "aigcert", "runserver", f"{options.host}:{options.port}"]
     else:
-        web_cmd = [python, "-m", "gunicorn", "aigcert.wsgi", "--bind", f"{options.host}:{options.port}",
-                   "--workers", str(options.web_workers), "--access-logfile", "-"]
+        web_cmd = [python, "-m", "granian", "--interface", "wsgi", "aigcert.wsgi:application", "--host", options.host,
+                   "--port", str(options.port), "--workers", str(options.web_workers), "--blocking-threads", "8",
+                   "--respawn-failed-workers", "--no-ws", "--access-log"]
     processes = [subprocess.Popen(web_cmd)]
     if not options.no_worker:
         processes.append(subprocess.Popen([python, "-m", "aigcert", "worker"]))

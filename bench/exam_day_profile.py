@@ -29,12 +29,65 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import exam_day  # bench/exam_day.py
 
 
+def wsgi_jar(application):
+    """A client that calls the WSGI application with the environ a server builds: real CSRF checks (a token in the
+    cookie and the header, as the pages send it), the session cookie, no test-client machinery."""
+    import io as _io
+    from types import SimpleNamespace
+
+    from django.middleware.csrf import _get_new_csrf_string
+
+    class Jar:
+        def __init__(self, sessionid):
+            self.cookies = {"sessionid": sessionid, "csrftoken": _get_new_csrf_string()}
+
+        def request(self, method, path, body=b"", content_type="", **extra):
+            environ = {
+                "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1",
+                "REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": "aigcert-bench/1.0 (exam_day.py)",
+                "HTTP_COOKIE": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+                "HTTP_X_CSRFTOKEN": self.cookies["csrftoken"], "wsgi.input": _io.BytesIO(body),
+                "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type, "wsgi.url_scheme": "http",
+                "wsgi.errors": sys.stderr, "wsgi.version": (1, 0), "wsgi.multithread": True,
+                "wsgi.multiprocess": True, "wsgi.run_once": False, **extra,
+            }
+            seen = {}
+
+            def start_response(status, headers, exc_info=None):
+                seen["status"], seen["headers"] = int(status.split()[0]), headers
+                for name, value in headers:  # a browser keeps what the server sets (the language cookie, say)
+                    if name.lower() == "set-cookie":
+                        key, _eq, rest = value.partition("=")
+                        self.cookies[key] = rest.split(";", 1)[0]
+
+            chunks = application(environ, start_response)
+            try:
+                content = b"".join(chunks)
+            finally:
+                getattr(chunks, "close", lambda: None)()
+            return SimpleNamespace(status_code=seen["status"], content=content,
+                                   json=lambda: json.loads(content))
+
+        def get(self, path, **extra):
+            return self.request("GET", path, **extra)
+
+        def post(self, path, data=b"", content_type="application/octet-stream", **extra):
+            return self.request("POST", path, data.encode() if isinstance(data, str) else data, content_type,
+                                **extra)
+
+    return Jar
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--candidates", type=int, default=200)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--no-profile", action="store_true", help="CPU per request without cProfile's overhead")
     parser.add_argument("--only", default="", help="comma-separated request kinds to print profiles of")
+    parser.add_argument("--via", choices=["wsgi", "client"], default="wsgi",
+                        help="call the WSGI application as a server would (default; CSRF checked), or go through "
+                             "Django's test client (its own request building and signals add to every request)")
     args = parser.parse_args()
     ns = argparse.Namespace(pool_min=1, pool_max=2, grace=15, log_level="WARNING")
     if not exam_day.template_ready():
@@ -43,7 +96,7 @@ def main() -> int:
     try:
         exam_day.admin_sql(f"DROP DATABASE IF EXISTS {exam_day.DB} WITH (FORCE)",
                            f"CREATE DATABASE {exam_day.DB} TEMPLATE {exam_day.TEMPLATE}")
-        os.environ.update(exam_day.base_env(ns, database=exam_day.DB, pooled=False))
+        os.environ.update(exam_day.base_env(ns, database=exam_day.DB, pooled=args.via == "wsgi"))
         os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
         os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
         import django
@@ -61,16 +114,21 @@ def main() -> int:
         # files would be most of a first request); each candidate has its own cookie jar.
         from http.cookies import SimpleCookie
 
-        shared = Client(HTTP_USER_AGENT="aigcert-bench/1.0 (exam_day.py)", REMOTE_ADDR="127.0.0.1")
+        if args.via == "wsgi":
+            from aigcert.wsgi import application
 
-        class Jar:
-            def __init__(self, sessionid):
-                self.cookies = SimpleCookie()
-                self.cookies["sessionid"] = sessionid
+            Jar = wsgi_jar(application)
+        else:
+            shared = Client(HTTP_USER_AGENT="aigcert-bench/1.0 (exam_day.py)", REMOTE_ADDR="127.0.0.1")
 
-            def __getattr__(self, name):
-                shared.cookies = self.cookies
-                return getattr(shared, name)
+            class Jar:
+                def __init__(self, sessionid):
+                    self.cookies = SimpleCookie()
+                    self.cookies["sessionid"] = sessionid
+
+                def __getattr__(self, name):
+                    shared.cookies = self.cookies
+                    return getattr(shared, name)
 
         clients = [Jar(info["sessionid"]) for info in setup["clients"]]
         session = setup["session"]

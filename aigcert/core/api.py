@@ -7,6 +7,7 @@ from aigcert.core.clock import now, today
 from aigcert.core.data import AuditEventData
 from aigcert.core.errors import DomainError, NotFound
 from aigcert.core.i18n import Translated, join_list
+from aigcert.core.middleware import DefaultLanguageMiddleware
 from aigcert.core.models import BaseModel, TimestampedModel
 from aigcert.core.notify import inbox, inbox_mark_read, inbox_unread_count, notify
 from aigcert.core.outbox import outbox_publish, outbox_publish_many, outbox_retry, outbox_subscribe
@@ -18,6 +19,7 @@ __all__ = [
     "REGULAR_FONT",
     "AuditEventData",
     "BaseModel",
+    "DefaultLanguageMiddleware",
     "DomainError",
     "NotFound",
     "ReadOnlyAdmin",

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -16,6 +18,12 @@ class DefaultLanguageMiddleware:
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
+        with self.activated(request):
+            return self.finish(request, self.get_response(request))
+
+    @contextmanager
+    def activated(self, request):
+        """The visitor's language, active for what runs inside (the exam's hot path calls this directly)."""
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in self.supported:
             user = getattr(request, "user", None)
@@ -24,8 +32,12 @@ class DefaultLanguageMiddleware:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            yield language
+        finally:
+            translation.deactivate()
+
+    def finish(self, request, response):
         patch_vary_headers(response, ("Cookie",))
-        response.headers.setdefault("Content-Language", language)
-        translation.deactivate()
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

@@ -287,7 +287,11 @@ def attempt_submit(*, attempt: Attempt, key: str, device: str = "",
     second submit — same key, another tab, after the server closed it — returns the closed attempt unchanged.
     Returns (attempt, closed_now)."""
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        # Under the lock only what can have changed since the caller's read; the order and the schema (two 100-entry
+        # JSON documents, fixed at the start) are not decoded again.
+        locked = (Attempt.objects.select_for_update()
+                  .defer("order", "schema", "client_agent", "login_hash").get(pk=attempt.pk))
+        locked.schema = attempt.schema
         if locked.state != Attempt.State.OPEN:
             return locked, False
         if locked.paused_at is not None:

@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -126,23 +126,23 @@ def player(request: HttpRequest, code) -> HttpResponse:
     return remember_language(request, response)
 
 
-def _session_still_valid(request: HttpRequest, user) -> bool:
+def _session_still_valid(request: HttpRequest, *, password: str, is_active: bool) -> bool:
+    """Django's check of a session against its user (still active, password unchanged since this login)."""
     session_hash = request.session.get(HASH_SESSION_KEY) or ""
+    user = get_user_model()(password=password, is_active=is_active)
     return user.is_active and constant_time_compare(session_hash, user.get_session_auth_hash())
 
 
 def _session_attempt(request: HttpRequest, code, candidate_id: int) -> Attempt | JsonResponse:
-    """The hot path's read of the candidate's attempt: one query, with the candidate's row joined for the checks
-    Django makes of every session (still active, password unchanged since this login), so that ``request.user``
-    is never loaded. ``candidate_id`` is the session's user, which the caller checked before reading the body. A
-    refusal to return instead when the session is no longer valid or the attempt is not theirs."""
-    attempt = (Attempt.objects.select_related("candidate")
-               .only("id", "code", "kind", "state", "deadline_at", "paused_at", "device", "schema", "client_ip",
-                     "program_code", "session_code", "candidate__password", "candidate__is_active")
-               .filter(code=code, candidate_id=candidate_id).first())
+    """The hot path's read of the candidate's attempt: one query, with the candidate's password hash and active flag
+    joined for the checks Django makes of every session, so that ``request.user`` is never loaded.
+    ``candidate_id`` is the session's user, which the caller checked before reading the body. A refusal to return
+    instead when the session is no longer valid or the attempt is not theirs."""
+    attempt = selectors.attempt_with_login(code, candidate_id)
     if attempt is None:
         return _not_found(request, code)
-    if not _session_still_valid(request, attempt.candidate):
+    if not _session_still_valid(request, password=attempt.candidate_password,
+                                is_active=attempt.candidate_is_active):
         return _refuse("login", 401)
     return attempt
 

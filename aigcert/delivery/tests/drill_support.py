@@ -1,5 +1,5 @@
 """Helpers for the fault drills (test_fault_drills.py): formal attempts committed for real (the drills run with
-transaction=True so that a separate server process sees them), a gunicorn server started with the test run's own
+transaction=True so that a separate server process sees them), a granian server started with the test run's own
 settings, and a small client that behaves like player.js (a queue of answers, retried until the server confirms
 their sequence number) and remembers what the server confirmed."""
 
@@ -171,7 +171,7 @@ def server_env() -> dict[str, str]:
 
 
 class Server:
-    """gunicorn on a fixed port: 2 workers × 4 threads, as in production but smaller."""
+    """granian on a fixed port: 2 workers × 4 threads, as in production but smaller."""
 
     def __init__(self, log_path: Path, port: int | None = None):
         self.port = port or free_port()
@@ -184,20 +184,20 @@ class Server:
         log.write(f"---- start {self.starts + 1}\n".encode())
         log.flush()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "aigcert.wsgi", "--workers", "2", "--threads", "4", "-k", "gthread",
-             "--bind", f"127.0.0.1:{self.port}", "--timeout", "30", "--graceful-timeout", "3",
-             "--log-level", "warning"],
+            [sys.executable, "-m", "granian", "--interface", "wsgi", "aigcert.wsgi:application", "--workers", "2",
+             "--blocking-threads", "4", "--host", "127.0.0.1", "--port", str(self.port), "--respawn-failed-workers",
+             "--respawn-interval", "0.2", "--workers-kill-timeout", "3", "--no-ws", "--log-level", "warning"],
             env=server_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self.starts += 1
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(f"the server exited with {self.process.returncode}:\n{self.log_tail()}")
             if self.healthy() and len(self.workers()) == 2:
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not come up:\n{self.log_tail()}")
+        raise RuntimeError(f"the server did not come up:\n{self.log_tail()}")
 
     def healthy(self) -> bool:
         try:

@@ -3,7 +3,7 @@ breaks: the app's worker processes are killed (kill -9) and the whole server res
 candidate's browser is offline for five minutes; the exam is submitted from two tabs. After each, every answer a
 client was told is saved is in the database, and every answer typed while offline arrives.
 
-Drills 1 and 2 run a real gunicorn (2 workers × 4 threads) on the test database, driven by clients that behave
+Drills 1 and 2 run a real granian (2 workers × 4 threads) on the test database, driven by clients that behave
 like player.js (drill_support.DrillClient). Drills 3 and 4 run the real player.js in Chromium against the live
 server; Playwright's clock makes the page believe five minutes passed without the test waiting them.
 
@@ -46,7 +46,7 @@ def formal_exam(make_user):
 
 @pytest.fixture
 def server(tmp_path):
-    server = drill.Server(tmp_path / "gunicorn.log")
+    server = drill.Server(tmp_path / "server.log")
     try:
         yield server
     finally:

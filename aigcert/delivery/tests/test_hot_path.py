@@ -1,0 +1,127 @@
+"""The short way through Django for the start, the autosave and the submit (delivery/middleware.py, ADR 0011): the
+same views and answers as the URLconf's, with the CSRF check, the session, the language and the security headers
+still applied, and the URL resolver and the rest of the middleware skipped."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import resolve, reverse
+from django.urls.resolvers import URLResolver
+
+from aigcert.delivery import examday
+from aigcert.delivery.middleware import HOT_PATH
+from aigcert.delivery.models import Attempt
+from aigcert.delivery.tests.conftest import EN, post_json, responses_table
+
+
+def test_the_hot_addresses_are_exactly_the_urlconfs_start_autosave_and_submit():
+    code, session = uuid.uuid4(), uuid.uuid4()
+    for name, kwargs, kind in [("delivery:autosave", {"code": code}, "save"),
+                               ("delivery:submit", {"code": code}, "submit"),
+                               ("delivery:exam_day_start", {"session_code": session}, None)]:
+        url = reverse(name, kwargs=kwargs)
+        match = HOT_PATH.match(url)
+        assert match is not None, url
+        assert match["kind"] == kind
+        assert resolve(url).url_name == name.split(":")[1]
+    # Every other exam address goes the usual way, including near misses.
+    for url in [reverse("delivery:player", args=[code]), reverse("delivery:upload", args=[code]),
+                reverse("delivery:integrity", args=[code]), reverse("delivery:exam_day", args=[session]),
+                reverse("delivery:exam_day_status", args=[session]), f"/exam/{code}/save/extra/",
+                f"/exam/{str(code).upper()}/save/", f"/exam/{code.hex}/save/", "/exam/mock/aigc-general/start/"]:
+        assert HOT_PATH.match(url) is None, url
+
+
+@pytest.fixture
+def player(formal_day):
+    """A candidate started in a formal session, on a client that enforces CSRF as a browser's requests meet it."""
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    user = formal_day.seat(session, ticket="T000300001")
+    examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True, ip="127.0.0.1",
+                            agent="pytest")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get(f"/exam/session/{session.code}/")  # the waiting room sets the CSRF and language cookies
+    token = client.cookies["csrftoken"].value
+    started = client.post(f"/exam/session/{session.code}/start/", HTTP_ACCEPT="application/json",
+                          HTTP_X_CSRFTOKEN=token)
+    assert started.status_code == 200, started.content
+    attempt = Attempt.objects.get(candidate=user)
+    return client, token, attempt, started.json()
+
+
+def _entry(attempt, seq=5):
+    slot = next(s for s in attempt.order["slots"] if attempt.schema[s][0] == "single_choice")
+    return {"slot": slot, "value": attempt.schema[slot][1][0], "seq": seq, "flagged": False}
+
+
+def test_a_save_without_the_csrf_token_is_refused_and_changes_nothing(player):
+    client, _token, attempt, started = player
+    before = responses_table()
+    refused = post_json(client, started["player"]["saveUrl"],
+                        {"device": started["player"]["device"], "responses": [_entry(attempt)]})
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "reload"
+    assert responses_table() == before
+
+
+def test_a_save_and_a_submit_through_the_short_way_answer_as_the_views_do_with_the_usual_headers(player):
+    client, token, attempt, started = player
+    entry = _entry(attempt)
+    saved = post_json(client, started["player"]["saveUrl"],
+                      {"device": started["player"]["device"], "responses": [entry]}, HTTP_X_CSRFTOKEN=token)
+    assert saved.status_code == 200, saved.content
+    assert saved.json()["saved"] == {entry["slot"]: 5}
+    assert saved["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still wraps it
+    assert saved["Content-Language"] == "zh-hans"
+    assert "Cookie" in saved["Vary"]
+    assert int(saved["Content-Length"]) == len(saved.content)
+    submitted = post_json(client, started["player"]["submitUrl"],
+                          {"key": "k1", "device": started["player"]["device"], "responses": []},
+                          HTTP_X_CSRFTOKEN=token)
+    assert submitted.status_code == 200, submitted.content
+    assert submitted.json()["answered"] == 1
+    attempt.refresh_from_db()
+    assert attempt.state == Attempt.State.SUBMITTED
+
+
+def test_refusals_on_the_short_way_speak_the_candidates_language(player):
+    client, token, attempt, started = player
+    client.cookies["aigcert_language"] = "en"
+    body = {"device": started["player"]["device"], "responses": [{**_entry(attempt), "slot": "nope"}]}
+    refused = post_json(client, started["player"]["saveUrl"], body, HTTP_X_CSRFTOKEN=token)
+    assert refused.status_code == 400
+    assert refused.json()["message"] == EN["not_on_paper"]
+    assert refused["Content-Language"] == "en"
+
+
+def test_someone_elses_attempt_is_not_found_on_the_short_way_too(player, formal_day):
+    _client, token, attempt, started = player
+    stranger = Client(enforce_csrf_checks=True)
+    stranger.force_login(formal_day.seat(formal_day.session(start_in=timedelta(minutes=5)), ticket="T000300002"))
+    stranger.cookies["csrftoken"] = token
+    refused = post_json(stranger, started["player"]["saveUrl"],
+                        {"device": started["player"]["device"], "responses": [_entry(attempt)]},
+                        HTTP_X_CSRFTOKEN=token)
+    assert refused.status_code == 404
+    assert not attempt.responses.exists()
+
+
+def test_the_short_way_skips_the_url_resolver_and_other_requests_do_not(player, monkeypatch):
+    client, token, attempt, started = player
+    calls = []
+    original = URLResolver.resolve
+
+    def counting(self, path):
+        calls.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(URLResolver, "resolve", counting)
+    saved = post_json(client, started["player"]["saveUrl"],
+                      {"device": started["player"]["device"], "responses": [_entry(attempt)]}, HTTP_X_CSRFTOKEN=token)
+    assert saved.status_code == 200
+    assert calls == []
+    assert client.get(started["url"]).status_code == 200
+    assert calls != []
