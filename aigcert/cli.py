@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -39,6 +40,24 @@ def _wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float =
         except OSError:
             time.sleep(0.3)
     return False
+
+
+WEB_RESTART_AFTER = 10.0  # seconds a restarted web server must stay up before it may be restarted again
+
+
+def _supervise(processes: list[subprocess.Popen], web_cmd: list[str], stopping: threading.Event) -> None:
+    """Keep the web server up until another process ends. granian respawns a killed worker itself, but exits when
+    workers die again within seconds of a respawn (its crash-loop guard): start it again then, as a supervisor
+    would, unless the new one cannot stay up either (a port taken, a broken setting)."""
+    restarted_at = 0.0
+    while not stopping.is_set() and all(p.poll() is None for p in processes[1:]):
+        if processes[0].poll() is not None:
+            if time.monotonic() - restarted_at < WEB_RESTART_AFTER:
+                return
+            print(f"The web server exited ({processes[0].returncode}); starting it again.", flush=True)
+            processes[0] = subprocess.Popen(web_cmd)
+            restarted_at = time.monotonic()
+        time.sleep(0.5)
 
 
 def run(args: list[str]) -> int:
@@ -73,7 +92,10 @@ def run(args: list[str]) -> int:
         processes.append(subprocess.Popen([python, "-m", "aigcert", "tick", "--every", "60"]))
         processes.append(subprocess.Popen([python, "-m", "aigcert", "finalize", "--every", "2"]))
 
+    stopping = threading.Event()
+
     def stop(*_args):
+        stopping.set()
         for process in processes:
             if process.poll() is None:
                 process.terminate()
@@ -93,8 +115,7 @@ def run(args: list[str]) -> int:
             else:
                 print("No demo data yet: run `aigcert demo` first.")
             print(f"Data directory: {settings.DATA_DIR}. Press Ctrl+C to stop.\n", flush=True)
-        while all(p.poll() is None for p in processes):
-            time.sleep(0.5)
+        _supervise(processes, web_cmd, stopping)
     except KeyboardInterrupt:
         pass
     finally:

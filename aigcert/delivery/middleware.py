@@ -3,8 +3,9 @@
 At the unlock and in the last minute every candidate makes one of them at once, and on a small machine the CPU each
 one costs is what the load targets measure. These POSTs need only the session, the CSRF check, the language and
 (for the start) the lazy user; this middleware, placed right after SecurityMiddleware, gives them exactly that and
-calls the view itself, skipping the URL resolver and the rest of the middleware (static files, CommonMiddleware,
-messages, frame options), which have nothing to do for a JSON POST. Every other request passes straight through.
+calls the view itself, skipping the URL resolver and the rest of the middleware (static files, messages, the rest
+of CommonMiddleware after its host check), which have nothing to do for a JSON POST. Every other request passes
+straight through.
 
 The views are the same ones the URLconf names, so a test through Django's client exercises this path too. See
 ADR 0011.
@@ -18,6 +19,7 @@ from collections.abc import Callable
 
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.exception import response_for_exception
 from django.http import HttpRequest, HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
@@ -28,7 +30,7 @@ from aigcert.delivery import examday_views, views
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # Django's <uuid:…> converter
 # The same addresses as urls.py's autosave, submit and exam_day_start (a test checks that they resolve alike).
-HOT_PATH = re.compile(rf"^/exam/(?:(?P<code>{_UUID})/(?P<kind>save|submit)|session/(?P<session_code>{_UUID})/start)/$")
+HOT_PATH = re.compile(rf"/exam/(?:(?P<code>{_UUID})/(?P<kind>save|submit)|session/(?P<session_code>{_UUID})/start)/")
 
 
 def _passthrough(request: HttpRequest) -> HttpResponse:  # the inner get_response the borrowed middleware never call
@@ -46,9 +48,13 @@ class ExamHotPathMiddleware:
         self.views = {"save": views.autosave, "submit": views.submit, "start": examday_views.exam_day_start}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        match = HOT_PATH.match(request.path_info) if request.method == "POST" else None
+        match = HOT_PATH.fullmatch(request.path_info) if request.method == "POST" else None  # as the resolver
         if match is None:
             return self.get_response(request)
+        try:
+            request.get_host()  # CommonMiddleware's check: a Host not in ALLOWED_HOSTS is refused (400) and logged
+        except DisallowedHost as exc:
+            return response_for_exception(request, exc)
         if match["kind"]:
             view, kwargs = self.views[match["kind"]], {"code": uuid.UUID(match["code"])}
         else:

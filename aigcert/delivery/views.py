@@ -127,10 +127,14 @@ def player(request: HttpRequest, code) -> HttpResponse:
 
 
 def _session_still_valid(request: HttpRequest, *, password: str, is_active: bool) -> bool:
-    """Django's check of a session against its user (still active, password unchanged since this login)."""
+    """The checks django.contrib.auth.get_user makes of a session against its user: still active, and the password
+    unchanged since this login (under SECRET_KEY or, while a key is being rotated, one of SECRET_KEY_FALLBACKS)."""
     session_hash = request.session.get(HASH_SESSION_KEY) or ""
     user = get_user_model()(password=password, is_active=is_active)
-    return user.is_active and constant_time_compare(session_hash, user.get_session_auth_hash())
+    if not user.is_active:
+        return False
+    return constant_time_compare(session_hash, user.get_session_auth_hash()) or any(
+        constant_time_compare(session_hash, fallback) for fallback in user.get_session_auth_fallback_hash())
 
 
 def _session_attempt(request: HttpRequest, code, candidate_id: int) -> Attempt | JsonResponse:

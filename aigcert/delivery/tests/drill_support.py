@@ -186,7 +186,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "granian", "--interface", "wsgi", "aigcert.wsgi:application", "--workers", "2",
              "--blocking-threads", "4", "--host", "127.0.0.1", "--port", str(self.port), "--respawn-failed-workers",
-             "--respawn-interval", "0.2", "--workers-kill-timeout", "3", "--no-ws", "--log-level", "warning"],
+             "--workers-kill-timeout", "3", "--no-ws", "--log-level", "warning"],
             env=server_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self.starts += 1

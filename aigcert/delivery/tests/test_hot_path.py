@@ -11,27 +11,30 @@ from django.urls import resolve, reverse
 from django.urls.resolvers import URLResolver
 
 from aigcert.delivery import examday
-from aigcert.delivery.middleware import HOT_PATH
+from aigcert.delivery.middleware import HOT_PATH, ExamHotPathMiddleware
 from aigcert.delivery.models import Attempt
 from aigcert.delivery.tests.conftest import EN, post_json, responses_table
 
 
 def test_the_hot_addresses_are_exactly_the_urlconfs_start_autosave_and_submit():
     code, session = uuid.uuid4(), uuid.uuid4()
+    hot_views = ExamHotPathMiddleware(lambda request: None).views
     for name, kwargs, kind in [("delivery:autosave", {"code": code}, "save"),
                                ("delivery:submit", {"code": code}, "submit"),
                                ("delivery:exam_day_start", {"session_code": session}, None)]:
         url = reverse(name, kwargs=kwargs)
-        match = HOT_PATH.match(url)
+        match = HOT_PATH.fullmatch(url)
         assert match is not None, url
         assert match["kind"] == kind
-        assert resolve(url).url_name == name.split(":")[1]
+        # The very view the URLconf would call, decorators and all: nothing the URLconf adds is skipped.
+        assert resolve(url).func is hot_views[kind or "start"]
     # Every other exam address goes the usual way, including near misses.
     for url in [reverse("delivery:player", args=[code]), reverse("delivery:upload", args=[code]),
                 reverse("delivery:integrity", args=[code]), reverse("delivery:exam_day", args=[session]),
                 reverse("delivery:exam_day_status", args=[session]), f"/exam/{code}/save/extra/",
-                f"/exam/{str(code).upper()}/save/", f"/exam/{code.hex}/save/", "/exam/mock/aigc-general/start/"]:
-        assert HOT_PATH.match(url) is None, url
+                f"/exam/{str(code).upper()}/save/", f"/exam/{code.hex}/save/", "/exam/mock/aigc-general/start/",
+                f"/exam/{code}/save/\n", f"/prefix/exam/{code}/save/"]:
+        assert HOT_PATH.fullmatch(url) is None, url
 
 
 @pytest.fixture
@@ -87,6 +90,15 @@ def test_a_save_and_a_submit_through_the_short_way_answer_as_the_views_do_with_t
     assert attempt.state == Attempt.State.SUBMITTED
 
 
+def test_a_host_not_allowed_is_refused_on_the_short_way_as_elsewhere(player):
+    client, token, attempt, started = player
+    refused = post_json(client, started["player"]["saveUrl"],
+                        {"device": started["player"]["device"], "responses": [_entry(attempt)]},
+                        HTTP_X_CSRFTOKEN=token, HTTP_HOST="evil.example")
+    assert refused.status_code == 400
+    assert not attempt.responses.exists()
+
+
 def test_refusals_on_the_short_way_speak_the_candidates_language(player):
     client, token, attempt, started = player
     client.cookies["aigcert_language"] = "en"
@@ -125,3 +137,17 @@ def test_the_short_way_skips_the_url_resolver_and_other_requests_do_not(player, 
     assert calls == []
     assert client.get(started["url"]).status_code == 200
     assert calls != []
+
+
+def test_a_login_made_before_a_key_rotation_still_saves_while_the_old_key_is_a_fallback(player, settings):
+    client, token, attempt, started = player
+    body = {"device": started["player"]["device"], "responses": [_entry(attempt)]}
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    saved = post_json(client, started["player"]["saveUrl"], body, HTTP_X_CSRFTOKEN=token)
+    assert saved.status_code == 200, saved.content
+    settings.SECRET_KEY_FALLBACKS = []  # the rotation over: that login has ended
+    ended = post_json(client, started["player"]["saveUrl"], {**body, "responses": [_entry(attempt, seq=6)]},
+                      HTTP_X_CSRFTOKEN=token)
+    assert ended.status_code == 401
+    assert attempt.responses.get().seq == 5

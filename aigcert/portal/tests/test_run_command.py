@@ -83,3 +83,76 @@ def test_demo_refuses_a_real_database_unless_asked():
 
     with pytest.raises(CommandError, match="non-SQLite"):
         call_command("demo")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _answers(url: str) -> bool:
+    try:
+        return urllib.request.urlopen(f"{url}/healthz", timeout=2).status == 200
+    except OSError:
+        return False
+
+
+def test_run_starts_the_web_server_again_when_it_gives_up_after_a_crash_loop(sqlite_env):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "aigcert", "run", "--port", str(port), "--web-workers", "1",
+                               "--no-worker"], env=sqlite_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, start_new_session=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()
+
+    def wait_for(condition, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.2)
+        return False
+
+    def granian() -> int | None:
+        return next((p for p in _children(server.pid) if "granian" in _cmdline(p)), None)
+
+    try:
+        assert wait_for(lambda: _answers(url), 120)
+        first = granian()
+        assert first is not None
+        # The worker killed, respawned, and killed again at once: granian calls that a crash loop and exits.
+        workers = _children(first)
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        assert wait_for(lambda: set(_children(first)) - set(workers), 30)
+        for pid in _children(first):
+            os.kill(pid, signal.SIGKILL)
+        assert wait_for(lambda: granian() not in (None, first), 30), "the web server was not started again"
+        assert wait_for(lambda: _answers(url), 60)
+        assert server.poll() is None
+        printed = ""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                printed += lines.get_nowait()
+        assert "starting it again" in printed
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
