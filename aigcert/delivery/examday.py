@@ -7,22 +7,23 @@ the change. Refusals (a start before the unlock, a save to a paused attempt, …
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, router, transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aigcert.accounts import api as accounts
 from aigcert.core.api import DomainError, NotFound, audit_record, notify, now
-from aigcert.delivery import rules
+from aigcert.delivery import hotpath, rules
 from aigcert.delivery.models import Attempt, CheckIn, IntegrityEvent, ProctorAction, SessionDesk
 from aigcert.delivery.policy import CLIENT_KINDS, exam_day_policy
-from aigcert.delivery.services import _close, attempt_start
+from aigcert.delivery.services import _close, client_fields, paper_order, paper_schema_text
 from aigcert.enrolment import api as enrolment
 from aigcert.exams import api as exams
 from aigcert.exams.api import SessionData
@@ -33,10 +34,12 @@ MAX_EXTRA_MINUTES = 240
 REASON_MAX = 4000
 
 
-def refusal_log(*, actor, what: str, code: str, target=None, data: dict | None = None) -> None:
-    """A refused exam-day request leaves a trace (who, what, why) even though it changed nothing."""
-    logger.info("exam day refused %s for user %s: %s", what, getattr(actor, "pk", None), code)
-    audit_record(actor=actor, action="delivery.refused", target=target,
+def refusal_log(*, actor, what: str, code: str, target=None, data: dict | None = None,
+                actor_id: int | None = None) -> None:
+    """A refused exam-day request leaves a trace (who, what, why) even though it changed nothing. The start, which
+    never loads the user, names them by ``actor_id``."""
+    logger.info("exam day refused %s for user %s: %s", what, getattr(actor, "pk", actor_id), code)
+    audit_record(actor=actor, actor_id=actor_id, action="delivery.refused", target=target,
                  data={"what": what, "code": code, **(data or {})})
 
 
@@ -91,7 +94,7 @@ def desk_update(*, session_code: str, actor, approval_required: bool, stagger_se
         desk.proctors.set(proctor_ids)
         started = set(Attempt.objects.filter(session_code=session.code, kind=Attempt.Kind.FORMAL)
                       .values_list("candidate_id", flat=True))
-        for checkin in CheckIn.objects.filter(session_id=session.pk).exclude(candidate_id__in=started):
+        for checkin in CheckIn.objects.filter(session_id=session.pk).exclude(candidate_id__in=started).defer("order"):
             checkin.unlock_at, checkin.entry_closes_at, checkin.deadline_at = _times(
                 desk, session, checkin.ticket_number, checkin.extra_minutes)
             checkin.save(update_fields=["unlock_at", "entry_closes_at", "deadline_at", "updated_at"])
@@ -137,12 +140,13 @@ def checkin_confirm(*, candidate, session_code: str, confirmed: bool, ip: str | 
         raise DomainError(str(CHECK_IN_TEXTS[problem]), code=problem)
     unlock, entry_closes, deadline = _times(desk, session, seat.ticket_number, 0)
     state = CheckIn.State.WAITING if desk.approval_required else CheckIn.State.APPROVED
+    paper_id, seed = paper_ids[seat.rank % len(paper_ids)], secrets.randbelow(2**62)
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(
                 session_id=session.pk, candidate=candidate, program_code=seat.program_code,
-                ticket_number=seat.ticket_number, state=state, paper_id=paper_ids[seat.rank % len(paper_ids)],
-                seed=secrets.randbelow(2**62),
+                ticket_number=seat.ticket_number, state=state, paper_id=paper_id,
+                seed=seed, order=paper_order(exams.paper_get(paper_id), seed),
                 unlock_at=unlock, entry_closes_at=entry_closes, deadline_at=deadline, client_ip=ip,
                 client_agent=agent[:300])
             audit_record(actor=candidate, action="delivery.check_in", target=checkin,
@@ -163,45 +167,82 @@ ENTRY_TEXTS = {
 }
 
 
-def formal_start(*, candidate, session_code: str,
+class LoginExpired(Exception):
+    """The session's login no longer holds (the password changed, the account was deactivated): as logged out."""
+
+
+def formal_start(*, candidate_id: int, session_code: str, session_hash: str | None = None,
                  client: tuple[str | None, str, str] | None = None) -> tuple[Attempt, bool]:
     """Start the candidate's formal exam at or after their unlock, or return the attempt already started (a
     reload, a second tab): (attempt, started now). Refused — nothing written but the log — before the unlock, after
     the latest entry, and without an admitted check-in.
 
     A start made now also opens the exam on this browser (a fresh device token, and ``client``: what the server saw
-    of it), so that the waiting room can turn into the player without another request."""
-    with transaction.atomic():
-        # The check-in's row lock puts the start wholly before or after a proctor's extra time or refusal (they
-        # lock the check-in first too), so the attempt starts with what the check-in holds at that moment.
-        checkin = (CheckIn.objects.select_for_update(of=("self",)).select_related("session")
-                   .annotate(paper_code=F("paper__code"))
-                   .filter(session__code=session_code, candidate=candidate).first())
-        if checkin is None:
-            raise NotFound()
-        # One read of the candidate's formal attempts answers three questions: started in this session already (a
-        # reload, a second tab), open elsewhere, and the next attempt number.
-        mine = list(Attempt.objects.filter(candidate=candidate, program_code=checkin.program_code,
-                                           kind=Attempt.Kind.FORMAL).defer("order", "schema").order_by("started_at"))
-        here = [a for a in mine if a.session_code == session_code]
-        if here:
-            return here[-1], False
-        moment = now()
-        problem = "cancelled" if checkin.session.cancelled_at else rules.entry_problem(
-            moment=moment, state=checkin.state, unlock_at=checkin.unlock_at,
-            entry_closes_at=checkin.entry_closes_at)
-        if problem is None and any(a.state == Attempt.State.OPEN for a in mine):
-            problem = "open_elsewhere"
-        if problem is None:
-            return attempt_start(
-                candidate=candidate, paper=exams.paper_get(checkin.paper_id, code=checkin.paper_code),
-                kind=Attempt.Kind.FORMAL, duration_minutes=0, session_code=session_code, start_at=moment,
-                deadline_at=checkin.deadline_at, extra_minutes=checkin.extra_minutes,
-                number=max((a.number for a in mine), default=0) + 1, seed=checkin.seed,
-                device=secrets.token_urlsafe(24), client=client)
+    of it), so that the waiting room can turn into the player without another request. ``session_hash`` is the
+    login's hash from the request's session: it is checked against the account columns read with the check-in
+    (LoginExpired when it no longer holds), so that the unlock minute never loads the user; a caller that holds the
+    user already (a tool, a test) leaves it out.
+
+    Two statements when the start goes ahead: the read (hotpath.checkin_for_start) and the insert that copies the
+    check-in's order; then the audit row."""
+    try:
+        with transaction.atomic():
+            checkin = hotpath.checkin_for_start(session_code, candidate_id)
+            if checkin is None:
+                raise NotFound()
+            if session_hash is not None and not accounts.login_still_valid(
+                    session_hash, password=checkin.candidate_password, is_active=bool(checkin.candidate_is_active)):
+                raise LoginExpired()
+            if checkin.started_here_id is not None:
+                return Attempt.objects.defer("order", "schema").get(pk=checkin.started_here_id), False
+            moment = now()
+            problem = "cancelled" if checkin.session_cancelled else rules.entry_problem(
+                moment=moment, state=checkin.state, unlock_at=checkin.unlock_at,
+                entry_closes_at=checkin.entry_closes_at)
+            if problem is None and checkin.open_elsewhere:
+                problem = "open_elsewhere"
+            if problem is None:
+                return _formal_attempt_insert(checkin, session_code=session_code, moment=moment, client=client), True
+    except IntegrityError:
+        # Two starts at once on PostgreSQL: the second waited for the first's lock on the check-in, but its count of
+        # the attempts was taken before the first committed, and the one-open-attempt constraint refused its insert.
+        started = (Attempt.objects.defer("order", "schema")
+                   .filter(candidate_id=candidate_id, session_code=session_code, kind=Attempt.Kind.FORMAL)
+                   .order_by("-started_at").first())
+        if started is None:
+            raise
+        return started, False
     # Logged after the transaction: a refusal writes nothing but its trace.
-    refusal_log(actor=candidate, what="start", code=problem, target=checkin, data={"session": session_code})
+    refusal_log(actor=None, actor_id=candidate_id, what="start", code=problem, target=checkin,
+                data={"session": session_code})
     raise DomainError(str(ENTRY_TEXTS[problem]), code=problem)
+
+
+def _formal_attempt_insert(checkin: CheckIn, *, session_code: str, moment: datetime,
+                           client: tuple[str | None, str, str] | None) -> Attempt:
+    """The attempt a start makes, from the check-in read by hotpath.checkin_for_start: the order the check-in holds,
+    its deadline and extra time as they are under the lock, the next attempt number, a fresh device token."""
+    seed, order_text = checkin.seed, None
+    if checkin.order_missing:  # checked in before the order (or the seed) was kept: worked out now, once
+        seed = secrets.randbelow(2**62) if seed is None else seed
+        paper = exams.paper_get(checkin.paper_id, code=checkin.paper_code)
+        order_text = json.dumps(paper_order(paper, seed), ensure_ascii=False)
+    attempt = Attempt(
+        candidate_id=checkin.candidate_id, program_code=checkin.program_code, kind=Attempt.Kind.FORMAL,
+        number=(checkin.last_number or 0) + 1, paper_id=checkin.paper_id, session_code=session_code, seed=seed,
+        started_at=moment, deadline_at=checkin.deadline_at, extra_minutes=checkin.extra_minutes,
+        device=secrets.token_urlsafe(24), created_at=moment, updated_at=moment, **client_fields(client))
+    attempt.pk = hotpath.attempt_insert_from_checkin(
+        attempt=attempt, checkin_id=checkin.pk, order_text=order_text,
+        schema_text=paper_schema_text(checkin.paper_id, checkin.paper_code))
+    attempt._state.adding = False
+    attempt._state.db = router.db_for_write(Attempt)
+    # The order and schema are in the database only; reading either on this instance loads it (a deferred field).
+    del attempt.__dict__["order"], attempt.__dict__["schema"]
+    audit_record(actor=None, actor_id=checkin.candidate_id, action="delivery.attempt_start", target=attempt,
+                 data={"kind": Attempt.Kind.FORMAL, "program": checkin.program_code, "paper": checkin.paper_code,
+                       "seed": seed, "deadline": attempt.deadline_at.isoformat()})
+    return attempt
 
 
 # ---- Proctor actions --------------------------------------------------------------------------------------------

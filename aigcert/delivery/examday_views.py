@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -71,7 +73,8 @@ def _sealed_player(request: HttpRequest, checkin: CheckIn, session_code: str, pr
     """The candidate's paper for the waiting room: the player's page around it, the items (in the order the check-in
     fixed) encrypted until the start hands over the key. See sealed.py."""
     paper = exams.paper_get(checkin.paper_id, code=checkin.paper_code)
-    items = selectors.player_items(services.paper_order(paper, checkin.seed), paper)
+    order = checkin.order if checkin.order is not None else services.paper_order(paper, checkin.seed)
+    items = selectors.player_items(order, paper)
     return {
         "paper": paper, "program_name": program_name, "total": len(items), "navigator_html": navigator_html(items),
         "blob": sealed.seal(items_html(items, paper_key=(paper.pk, paper.code)), session_code=session_code,
@@ -146,14 +149,22 @@ def photo_response(photo: bytes | None) -> HttpResponse:
     return response
 
 
-@login_required
 @require_POST
 def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
-    """The unlock: one read of the check-in, one insert of the attempt. A second start returns the same attempt."""
+    """The unlock: one read of the check-in (with the account's columns for the session checks, so the user is
+    never loaded), one insert of the attempt. A second start returns the same attempt."""
     wants_json = "application/json" in request.headers.get("Accept", "")
+    candidate_id = request.session.get(SESSION_KEY)
     try:
-        attempt, started_now = examday.formal_start(candidate=request.user, session_code=str(session_code),
-                                                    client=client_seen(request))
+        if candidate_id is None:
+            raise examday.LoginExpired()
+        attempt, started_now = examday.formal_start(
+            candidate_id=int(candidate_id), session_code=str(session_code),
+            session_hash=request.session.get(HASH_SESSION_KEY) or "", client=client_seen(request))
+    except examday.LoginExpired:
+        if wants_json:
+            return JsonResponse({"error": "login"}, status=401)
+        return redirect_to_login(request.get_full_path())
     except NotFound:
         if wants_json:
             return JsonResponse({"error": "not_found"}, status=404)
@@ -163,7 +174,7 @@ def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
             return JsonResponse({"error": exc.code, "message": exc.message}, status=409)
         return render(request, "delivery/unavailable.html", {
             "program": catalog.program_get(CheckIn.objects.get(session__code=str(session_code),
-                                                               candidate=request.user).program_code),
+                                                               candidate_id=candidate_id).program_code),
             "reason": exc.message, "title": _("Formal exam")}, status=409)
     url = reverse("delivery:player", args=[attempt.code])
     if not wants_json:

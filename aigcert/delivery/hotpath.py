@@ -1,22 +1,28 @@
-"""The autosave write: one statement that inserts or updates many responses, guarded twice.
+"""The exam's hot writes in fixed SQL: the autosave's upsert and the start's read and insert.
 
-A row is written only if the attempt is still open on the device that sends it (so a save racing a submit or a
-newer device changes nothing), and an existing row takes the incoming answer only with a higher or equal sequence
-number (so a late, stale request can't overwrite a newer answer; an equal number is the same write retried).
-Every row that passed the first guard comes back with the sequence number now stored: equal to the one sent
-means written, higher means the write was stale, and no row at all means the attempt is closed or another device
-has it. Written in SQL because the ORM's upsert has neither guard.
+The autosave write is one statement that inserts or updates many responses, guarded twice. A row is written only if
+the attempt is still open on the device that sends it (so a save racing a submit or a newer device changes nothing),
+and an existing row takes the incoming answer only with a higher or equal sequence number (so a late, stale request
+can't overwrite a newer answer; an equal number is the same write retried). Every row that passed the first guard
+comes back with the sequence number now stored: equal to the one sent means written, higher means the write was
+stale, and no row at all means the attempt is closed or another device has it. Written in SQL because the ORM's
+upsert has neither guard.
+
+The start reads the check-in with everything the decision needs in one statement and copies the check-in's order
+into the new attempt inside the database: in the unlock minute every candidate starts at once, and compiling
+querysets and encoding the order again cost more than the database did (docs/benchmarks.md, "Fourth round").
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
 from django.db import connection
 
-from aigcert.delivery.models import Attempt, Response
+from aigcert.delivery.models import Attempt, CheckIn, Response
 
 _CASTS = {  # PostgreSQL needs the column types of a UNION of bare parameters; SQLite must not get them
     "postgresql": {"int": "CAST(%s AS bigint)", "text": "CAST(%s AS text)", "json": "CAST(%s AS jsonb)",
@@ -64,3 +70,61 @@ def responses_upsert(*, attempt_id: int, device: str, rows: list[tuple[str, Any,
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {slot: seq for slot, seq in cursor.fetchall()}
+
+
+def _table(model_field) -> str:
+    return model_field.related_model._meta.db_table
+
+
+def checkin_for_start(session_code: str, candidate_id: int) -> CheckIn | None:
+    """The candidate's check-in for a session, locked (PostgreSQL), with what the start decides on joined to it:
+    ``paper_code``, ``session_cancelled``, ``order_missing``, the account's ``candidate_password`` and
+    ``candidate_is_active`` (the session checks, as autosave makes them), the attempt this session already has
+    (``started_here_id``), whether a formal attempt of the program is open (``open_elsewhere``) and the last attempt
+    number (``last_number``). The order itself is not read."""
+    field = CheckIn._meta.get_field
+    attempt = Attempt._meta.db_table
+    mine = (f'FROM "{attempt}" a WHERE a.candidate_id = c.candidate_id AND a.program_code = c.program_code '
+            f"AND a.kind = %s")
+    # The row lock orders the start wholly before or after a proctor's extra time or refusal (they lock the
+    # check-in first too); a start waiting on it reads the check-in as the proctor left it.
+    lock = " FOR UPDATE OF c" if connection.features.has_select_for_update_of else ""
+    sql = (  # only table names are formatted in; every value is a parameter
+        "SELECT c.id, c.state, c.unlock_at, c.entry_closes_at, c.deadline_at, c.extra_minutes, c.paper_id, "  # noqa: S608
+        'c.seed, c.program_code, c.candidate_id, c."order" IS NULL AS order_missing, p.code AS paper_code, '
+        "s.cancelled_at IS NOT NULL AS session_cancelled, "
+        "u.password AS candidate_password, u.is_active AS candidate_is_active, "
+        f"(SELECT a.id {mine} AND a.session_code = %s ORDER BY a.started_at DESC LIMIT 1) AS started_here_id, "
+        f"EXISTS (SELECT 1 {mine} AND a.state = %s) AS open_elsewhere, "
+        f"(SELECT MAX(a.number) {mine}) AS last_number "
+        f'FROM "{CheckIn._meta.db_table}" c JOIN "{_table(field("session"))}" s ON s.id = c.session_id '
+        f'JOIN "{_table(field("paper"))}" p ON p.id = c.paper_id '
+        f'JOIN "{_table(field("candidate"))}" u ON u.id = c.candidate_id '
+        f"WHERE s.code = %s AND c.candidate_id = %s{lock}"
+    )
+    formal = Attempt.Kind.FORMAL
+    session_key = field("session").related_model._meta.get_field("code").get_db_prep_value(session_code, connection)
+    params = [formal, str(session_code), formal, Attempt.State.OPEN, formal, session_key, candidate_id]
+    checkin = next(iter(CheckIn.objects.raw(sql, params)), None)
+    if checkin is not None:  # a joined column gets no converter: SQLite gives the UUID as 32 hex digits
+        checkin.paper_code = str(uuid.UUID(str(checkin.paper_code)))
+    return checkin
+
+
+def attempt_insert_from_checkin(*, attempt: Attempt, checkin_id: int, schema_text: str,
+                                order_text: str | None) -> int:
+    """Insert ``attempt`` with the order its check-in holds (or ``order_text``, for a check-in made before orders
+    were kept) and the paper's response schema as JSON text; returns the new id. The order never passes through
+    Python: at the unlock, decoding and encoding it again was a fifth of a start."""
+    table = Attempt._meta.db_table
+    json_cast = _CASTS[connection.vendor]["json"]
+    fields = [f for f in Attempt._meta.concrete_fields if f.attname not in ("id", "order", "schema")]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    sql = (f'INSERT INTO "{table}" ({columns}, "order", "schema") '  # noqa: S608
+           f'SELECT {", ".join(["%s"] * len(fields))}, COALESCE({json_cast}, c."order"), {json_cast} '
+           f'FROM "{CheckIn._meta.db_table}" c WHERE c.id = %s RETURNING "id"')
+    params = [f.get_db_prep_save(getattr(attempt, f.attname), connection) for f in fields]
+    params += [order_text, schema_text, checkin_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]

@@ -136,7 +136,7 @@ class SessionDesk(BaseModel):
 
 class CheckIn(BaseModel):
     """A booked candidate who confirmed their identity for a session. Everything the start needs is fixed here,
-    so that the start itself is one read and one insert."""
+    so that the start itself is one read and one insert (see examday.formal_start)."""
 
     class State(models.TextChoices):
         WAITING = "waiting", _("Waiting for the proctor")
@@ -154,6 +154,9 @@ class CheckIn(BaseModel):
     # The candidate's order of items and options, fixed at check-in so the waiting room can hold the paper sealed
     # in that order before the unlock (null: checked in before seeds existed; the start then draws one).
     seed = models.BigIntegerField(_("shuffle seed"), null=True, blank=True)
+    # The order that seed gives, as the attempt will hold it: the start copies it in SQL instead of working it out
+    # and encoding it again in the unlock minute (null: checked in before it was kept; the start works it out).
+    order = models.JSONField(_("presentation order"), null=True, blank=True)
     unlock_at = models.DateTimeField(_("unlocks at"))
     entry_closes_at = models.DateTimeField(_("latest entry"))
     deadline_at = models.DateTimeField(_("deadline"))

@@ -148,7 +148,7 @@ def sessions_for_proctor(user) -> list[SessionData]:
 def console_rows(session: SessionData) -> list[ConsoleRow]:
     """Everyone with a seat, in ticket order, with where they stand. A fixed number of queries for any size."""
     seats = enrolment.seats_of_session(session.code)
-    checkins = {c.candidate_id: c for c in CheckIn.objects.filter(session_id=session.pk)}
+    checkins = {c.candidate_id: c for c in CheckIn.objects.filter(session_id=session.pk).defer("order")}
     attempts: dict[int, Attempt] = {}
     for attempt in (Attempt.objects.filter(session_code=session.code, kind=Attempt.Kind.FORMAL)
                     .defer("schema", "order").order_by("started_at")):

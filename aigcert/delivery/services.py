@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,31 +38,22 @@ def _grace() -> int:
     return settings.EXAM_SAVE_GRACE_SECONDS
 
 
-def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: int,
-                  session_code: str = "", start_at=None, deadline_at=None, extra_minutes: int = 0,
-                  number: int | None = None, seed: int | None = None, device: str = "",
-                  client: tuple[str | None, str, str] | None = None) -> tuple[Attempt, bool]:
-    """Start an attempt, or return the open one (a second start, a double click, two tabs): (attempt, created).
-    The deadline is ``deadline_at`` when given (formal sessions fix it at check-in), else start + duration. A caller
-    that has read the candidate's attempts already passes the next ``number`` (and has seen none open); one that
-    fixed the order earlier passes its ``seed``; one that opens the player itself passes the ``device`` token and
-    what it saw of the browser (``client``: IP, user agent, login fingerprint)."""
-    if number is None:
-        existing = Attempt.objects.filter(candidate=candidate, program_code=paper.program_code, kind=kind,
-                                          state=Attempt.State.OPEN).first()
-        if existing is not None:
-            return existing, False
-        number = _next_number(candidate.pk, paper.program_code, kind)
-    moment = start_at or now()
-    seed = secrets.randbelow(2**62) if seed is None else seed
-    seen = _client_fields(client)
+def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: int) -> tuple[Attempt, bool]:
+    """Start an attempt with a deadline of start + duration, or return the open one (a second start, a double click,
+    two tabs): (attempt, created). Formal sittings start from their check-in instead (examday.formal_start)."""
+    existing = Attempt.objects.filter(candidate=candidate, program_code=paper.program_code, kind=kind,
+                                      state=Attempt.State.OPEN).first()
+    if existing is not None:
+        return existing, False
+    number = _next_number(candidate.pk, paper.program_code, kind)
+    moment = now()
+    seed = secrets.randbelow(2**62)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
                 candidate=candidate, program_code=paper.program_code, kind=kind, number=number, paper_id=paper.pk,
-                session_code=session_code, seed=seed, order=paper_order(paper, seed), schema=paper_schema(paper),
-                started_at=moment, extra_minutes=extra_minutes, device=device,
-                deadline_at=deadline_at or moment + timedelta(minutes=duration_minutes), **seen)
+                seed=seed, order=paper_order(paper, seed), schema=paper_schema(paper), started_at=moment,
+                deadline_at=moment + timedelta(minutes=duration_minutes))
             audit_record(actor=candidate, action="delivery.attempt_start", target=attempt,
                          data={"kind": kind, "program": paper.program_code, "paper": paper.code, "seed": seed,
                                "deadline": attempt.deadline_at.isoformat()})
@@ -72,7 +64,7 @@ def attempt_start(*, candidate, paper: PaperData, kind: str, duration_minutes: i
     return attempt, True
 
 
-def _client_fields(client: tuple[str | None, str, str] | None) -> dict[str, Any]:
+def client_fields(client: tuple[str | None, str, str] | None) -> dict[str, Any]:
     """The attempt's columns for what the server saw of the browser (IP, user agent, login fingerprint)."""
     if client is None:
         return {}
@@ -95,6 +87,12 @@ def paper_schema(paper: PaperData) -> dict[str, list[Any]]:
 @lru_cache(maxsize=256)
 def _schema_of(paper_id: int, paper_code: str) -> dict[str, list[Any]]:
     return rules.response_schema(list(exams.paper_get(paper_id, code=paper_code).items))
+
+
+@lru_cache(maxsize=256)
+def paper_schema_text(paper_id: int, paper_code: str) -> str:
+    """The response schema as the JSON the database stores, encoded once per paper and process."""
+    return json.dumps(_schema_of(paper_id, paper_code), ensure_ascii=False)
 
 
 def _next_number(candidate_id: int, program_code: str, kind: str) -> int:
@@ -134,7 +132,7 @@ def attempt_claim_device(attempt: Attempt, *, client: tuple[str | None, str, str
     """A page load takes the attempt over: it gets a fresh device token; the page before it is now superseded."""
     token = secrets.token_urlsafe(24)
     # What the server saw of the browser (formal attempts) goes in the same UPDATE: one write per page load.
-    seen = _client_fields(client)
+    seen = client_fields(client)
     Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(device=token, **seen)
     attempt.device = token
     for field, value in seen.items():

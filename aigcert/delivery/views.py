@@ -9,14 +9,14 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_POST
 
+from aigcert.accounts import api as accounts
 from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound, now
 from aigcert.delivery import examday, examday_views, rules, selectors, services
@@ -126,17 +126,6 @@ def player(request: HttpRequest, code) -> HttpResponse:
     return remember_language(request, response)
 
 
-def _session_still_valid(request: HttpRequest, *, password: str, is_active: bool) -> bool:
-    """The checks django.contrib.auth.get_user makes of a session against its user: still active, and the password
-    unchanged since this login (under SECRET_KEY or, while a key is being rotated, one of SECRET_KEY_FALLBACKS)."""
-    session_hash = request.session.get(HASH_SESSION_KEY) or ""
-    user = get_user_model()(password=password, is_active=is_active)
-    if not user.is_active:
-        return False
-    return constant_time_compare(session_hash, user.get_session_auth_hash()) or any(
-        constant_time_compare(session_hash, fallback) for fallback in user.get_session_auth_fallback_hash())
-
-
 def _session_attempt(request: HttpRequest, code, candidate_id: int) -> Attempt | JsonResponse:
     """The hot path's read of the candidate's attempt: one query, with the candidate's password hash and active flag
     joined for the checks Django makes of every session, so that ``request.user`` is never loaded.
@@ -145,8 +134,8 @@ def _session_attempt(request: HttpRequest, code, candidate_id: int) -> Attempt |
     attempt = selectors.attempt_with_login(code, candidate_id)
     if attempt is None:
         return _not_found(request, code)
-    if not _session_still_valid(request, password=attempt.candidate_password,
-                                is_active=attempt.candidate_is_active):
+    if not accounts.login_still_valid(request.session.get(HASH_SESSION_KEY) or "",
+                                      password=attempt.candidate_password, is_active=attempt.candidate_is_active):
         return _refuse("login", 401)
     return attempt
 

@@ -76,7 +76,7 @@ def formal_attempt(session, make_user) -> Attempt:
                            ticket_number=f"T{session.pk:04d}{booking.objects.count() + 1:05d}")
     examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True, ip="127.0.0.1",
                             agent="drill")
-    attempt = examday.formal_start(candidate=user, session_code=str(session.code))[0]
+    attempt = examday.formal_start(candidate_id=user.pk, session_code=str(session.code))[0]
     assert attempt.state == Attempt.State.OPEN
     return attempt
 

@@ -7,13 +7,15 @@ import threading
 import time as clock
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection, transaction
 
 from aigcert.accounts.api import Role
-from aigcert.delivery import services
+from aigcert.delivery import examday, services
 from aigcert.delivery.models import Attempt, Response
 from aigcert.delivery.tests.conftest import GENERAL, unlock
+from aigcert.delivery.tests.drill_support import exam_bank_commit, formal_session
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 
@@ -103,3 +105,43 @@ def test_a_save_racing_a_takeover_writes_nothing_and_is_told_it_was_superseded(o
                            lambda: services.attempt_claim_device(Attempt.objects.get(pk=attempt.pk)))
     assert isinstance(result, services.Superseded)
     assert not Response.objects.filter(attempt=attempt).exists()
+
+
+def test_two_starts_at_once_make_one_attempt_and_both_are_given_it(make_user):
+    # Two tabs at the unlock: the second waits for the first's lock on the check-in, and whatever it counted
+    # before the first committed, it ends with the first's attempt, not a second one or an error.
+    exam_bank_commit(make_user)
+    session = formal_session(make_user)
+    code = str(session.code)
+    user = make_user(Role.CANDIDATE)
+    enrolment = apps.get_model("enrolment", "Enrolment").objects.create(
+        candidate=user, program_code=GENERAL, state="booked")
+    apps.get_model("enrolment", "Booking").objects.create(enrolment=enrolment, session=session,
+                                                          status="confirmed", ticket_number="T000400001")
+    examday.checkin_confirm(candidate=user, session_code=code, confirmed=True, ip="127.0.0.1", agent="pytest")
+    outcome, pid = {}, {}
+
+    def second_tab():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid["pid"] = cursor.fetchone()[0]
+            outcome["result"] = examday.formal_start(candidate_id=user.pk, session_code=code)
+        except Exception as exc:  # an error is the failure under test
+            outcome["result"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=second_tab, daemon=True)
+    with transaction.atomic():
+        first, created = examday.formal_start(candidate_id=user.pk, session_code=code)
+        thread.start()
+        deadline = clock.monotonic() + 10
+        while not (pid.get("pid") and _waiting_on_lock(pid["pid"])) and clock.monotonic() < deadline:
+            clock.sleep(0.02)
+        assert _waiting_on_lock(pid["pid"]), "the second start did not wait for the check-in"
+    thread.join(timeout=20)
+    second, created_again = outcome["result"]
+    assert (created, created_again) == (True, False)
+    assert second.pk == first.pk
+    assert Attempt.objects.filter(candidate=user).count() == 1

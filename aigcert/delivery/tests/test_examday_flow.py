@@ -307,7 +307,7 @@ def _open_attempts(formal_day, session, count):
     for _n in range(count):
         user = formal_day.seat(session)
         _check_in(user, session)
-        attempts.append(examday.formal_start(candidate=user, session_code=str(session.code))[0])
+        attempts.append(examday.formal_start(candidate_id=user.pk, session_code=str(session.code))[0])
     return attempts
 
 
@@ -470,7 +470,7 @@ def test_posts_without_the_csrf_token_are_refused_and_change_nothing(formal_day,
     _check_in(user, session)
     assert client.post(_url(session, "start/"), HTTP_ACCEPT="application/json").status_code == 403
     assert not Attempt.objects.exists()
-    attempt = examday.formal_start(candidate=user, session_code=str(session.code))[0]
+    attempt = examday.formal_start(candidate_id=user.pk, session_code=str(session.code))[0]
     device = services.attempt_claim_device(attempt)
     slot = attempt.order["slots"][0]
     body = {"device": device, "responses": [{"slot": slot, "value": valid_value(attempt.schema[slot]),

@@ -151,3 +151,36 @@ def test_a_login_made_before_a_key_rotation_still_saves_while_the_old_key_is_a_f
                       HTTP_X_CSRFTOKEN=token)
     assert ended.status_code == 401
     assert attempt.responses.get().seq == 5
+
+
+@pytest.mark.parametrize("change", ["password", "deactivated"])
+def test_a_start_whose_login_no_longer_holds_is_sent_to_log_in_and_writes_nothing(formal_day, change):
+    # The start checks the session against the account columns it reads with the check-in, as Django's get_user
+    # does for every other page: a new password or a deactivated account ends the login.
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    user = formal_day.seat(session, ticket="T000300002")
+    examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True, ip="127.0.0.1",
+                            agent="pytest")
+    client = Client()
+    client.force_login(user)
+    if change == "password":
+        user.set_password("a-new-password-42")
+    else:
+        user.is_active = False
+    user.save()
+    url = reverse("delivery:exam_day_start", args=[session.code])
+    refused = client.post(url, HTTP_ACCEPT="application/json")
+    assert (refused.status_code, refused.json()) == (401, {"error": "login"})
+    page = client.post(url)
+    assert page.status_code == 302
+    assert page["Location"] == f"{reverse('accounts:login')}?next={url}"
+    assert not Attempt.objects.filter(candidate=user).exists()
+
+
+def test_a_start_without_a_login_goes_to_the_login_page_as_before(formal_day):
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    url = reverse("delivery:exam_day_start", args=[session.code])
+    page = Client().post(url)
+    assert (page.status_code, page["Location"]) == (302, f"{reverse('accounts:login')}?next={url}")
+    assert Client().post(url, HTTP_ACCEPT="application/json").status_code == 401
+    assert not Attempt.objects.exists()

@@ -47,7 +47,7 @@ def _checked_in(formal_day, session, ticket):
 
 def _started(formal_day, session, ticket):
     user = _checked_in(formal_day, session, ticket)
-    attempt = examday.formal_start(candidate=user, session_code=str(session.code))[0]
+    attempt = examday.formal_start(candidate_id=user.pk, session_code=str(session.code))[0]
     device = services.attempt_claim_device(attempt)
     return user, attempt, device
 
@@ -374,7 +374,7 @@ def test_console_rows_show_where_each_candidate_stands(formal_day, django_assert
     attempts = {}
     for ticket in ("C05", "C06", "C07", "C08", "C09"):
         checkin = CheckIn.objects.get(ticket_number=ticket)
-        attempts[ticket] = examday.formal_start(candidate=checkin.candidate, session_code=str(session.code))[0]
+        attempts[ticket] = examday.formal_start(candidate_id=checkin.candidate_id, session_code=str(session.code))[0]
     open_one = attempts["C05"]
     for n, slot in enumerate(open_one.order["slots"][:3], 1):
         Response.objects.create(attempt=open_one, slot=slot, value=valid_value(open_one.schema[slot]) if n < 3
