@@ -831,6 +831,14 @@ def run(args) -> int:
             print(f"finalize poll took {time.time() - t_final:.0f} s", flush=True)
         time.sleep(1.5)
         result["cpu_cores_used"] = {name: sampler.usage(*span) for name, span in phases.items()}
+        # Where the slow saves are: per phase, and p99 per 10 s from the session start (a hiccup vs a queue).
+        result["autosave_by_phase"] = {name: stats.summary("autosave", *span) for name, span in phases.items()}
+        buckets: dict[int, list[float]] = {}
+        for at, ms in stats.latency.get("autosave", []):
+            buckets.setdefault(int((at - start_wall) // 10) * 10, []).append(ms)
+        result["autosave_p99_per_10s"] = {
+            str(t): [len(v), round(sorted(v)[min(len(v) - 1, int(0.99 * len(v)))], 1)]
+            for t, v in sorted(buckets.items())}
         result["answers"] = answers_check(candidates)
         connection.close()
         RESULTS.mkdir(exist_ok=True)
@@ -864,7 +872,7 @@ def main() -> int:
     r.add_argument("--end", choices=["submit", "expire"], default="submit")
     r.add_argument("--interval", type=float, default=30.0, help="autosave interval (s)")
     r.add_argument("--jitter", type=float, default=3.0, help="± jitter of the autosave interval (s)")
-    r.add_argument("--grace", type=int, default=15, help="EXAM_SAVE_GRACE_SECONDS of the server")
+    r.add_argument("--grace", type=int, default=5, help="EXAM_SAVE_GRACE_SECONDS of the server (the default)")
     r.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     r.add_argument("--workers", type=int, default=2)
     r.add_argument("--threads", type=int, default=8)
