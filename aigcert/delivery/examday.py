@@ -141,12 +141,12 @@ def checkin_confirm(*, candidate, session_code: str, confirmed: bool, ip: str | 
     unlock, entry_closes, deadline = _times(desk, session, seat.ticket_number, 0)
     state = CheckIn.State.WAITING if desk.approval_required else CheckIn.State.APPROVED
     paper_id, seed = paper_ids[seat.rank % len(paper_ids)], secrets.randbelow(2**62)
+    order = paper_order(exams.paper_get(paper_id), seed)  # before the transaction: it may read the paper
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(
                 session_id=session.pk, candidate=candidate, program_code=seat.program_code,
-                ticket_number=seat.ticket_number, state=state, paper_id=paper_id,
-                seed=seed, order=paper_order(exams.paper_get(paper_id), seed),
+                ticket_number=seat.ticket_number, state=state, paper_id=paper_id, seed=seed, order=order,
                 unlock_at=unlock, entry_closes_at=entry_closes, deadline_at=deadline, client_ip=ip,
                 client_agent=agent[:300])
             audit_record(actor=candidate, action="delivery.check_in", target=checkin,
@@ -204,18 +204,29 @@ def formal_start(*, candidate_id: int, session_code: str, session_hash: str | No
             if problem is None:
                 return _formal_attempt_insert(checkin, session_code=session_code, moment=moment, client=client), True
     except IntegrityError:
-        # Two starts at once on PostgreSQL: the second waited for the first's lock on the check-in, but its count of
+        # Two starts at once on PostgreSQL: the second waited for the first's lock on the check-in, but its look at
         # the attempts was taken before the first committed, and the one-open-attempt constraint refused its insert.
-        started = (Attempt.objects.defer("order", "schema")
-                   .filter(candidate_id=candidate_id, session_code=session_code, kind=Attempt.Kind.FORMAL)
-                   .order_by("-started_at").first())
-        if started is None:
-            raise
-        return started, False
+        # The attempt that won is the answer; an open one of another session is the refusal it would have been.
+        started = _started_here(candidate_id, session_code)
+        if started is not None:
+            return started, False
+        problem = "open_elsewhere"
+    else:
+        # The same stale look, when the second start's moment fell just past the latest entry: the first start's
+        # attempt is the answer, not a refusal. Only refusals pay for this read.
+        started = _started_here(candidate_id, session_code)
+        if started is not None:
+            return started, False
     # Logged after the transaction: a refusal writes nothing but its trace.
     refusal_log(actor=None, actor_id=candidate_id, what="start", code=problem, target=checkin,
                 data={"session": session_code})
     raise DomainError(str(ENTRY_TEXTS[problem]), code=problem)
+
+
+def _started_here(candidate_id: int, session_code: str) -> Attempt | None:
+    return (Attempt.objects.defer("order", "schema")
+            .filter(candidate_id=candidate_id, session_code=session_code, kind=Attempt.Kind.FORMAL)
+            .order_by("-started_at").first())
 
 
 def _formal_attempt_insert(checkin: CheckIn, *, session_code: str, moment: datetime,

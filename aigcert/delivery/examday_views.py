@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import F
@@ -51,10 +51,12 @@ def _seat_or_404(request: HttpRequest, session_code):
 
 def _status(request: HttpRequest, session_code: str) -> tuple[dict, CheckIn | None]:
     """Where the candidate stands: the page renders it, the waiting room polls it."""
-    checkin = (CheckIn.objects.annotate(paper_code=F("paper__code"))
+    # The poll needs neither the check-in's order nor the attempt's: only the page that seals the paper reads the
+    # order (loaded then, as a deferred field).
+    checkin = (CheckIn.objects.annotate(paper_code=F("paper__code")).defer("order")
                .filter(session__code=session_code, candidate=request.user).first())
     attempt = (Attempt.objects.filter(session_code=session_code, candidate=request.user, kind=Attempt.Kind.FORMAL)
-               .order_by("-started_at").first())
+               .defer("order", "schema").order_by("-started_at").first())
     moment = now()
     status = {"serverNow": rules.epoch_ms(moment), "state": "not_checked_in"}
     if attempt is not None:
@@ -149,6 +151,15 @@ def photo_response(photo: bytes | None) -> HttpResponse:
     return response
 
 
+def _login_needed(request: HttpRequest, session_code, wants_json: bool) -> HttpResponse:
+    """As django.contrib.auth.get_user leaves a login that no longer holds: the session ended, then the login
+    page, which brings the candidate back to the session page (the start itself takes only a POST)."""
+    request.session.flush()
+    if wants_json:
+        return JsonResponse({"error": "login"}, status=401)
+    return redirect_to_login(reverse("delivery:exam_day", args=[session_code]))
+
+
 @require_POST
 def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
     """The unlock: one read of the check-in (with the account's columns for the session checks, so the user is
@@ -162,10 +173,12 @@ def exam_day_start(request: HttpRequest, session_code) -> HttpResponse:
             candidate_id=int(candidate_id), session_code=str(session_code),
             session_hash=request.session.get(HASH_SESSION_KEY) or "", client=client_seen(request))
     except examday.LoginExpired:
-        if wants_json:
-            return JsonResponse({"error": "login"}, status=401)
-        return redirect_to_login(request.get_full_path())
+        return _login_needed(request, session_code, wants_json)
     except NotFound:
+        # No check-in to check the session against: Django's own check says whether this is a login that has
+        # ended (the login page, as anywhere else) or a session that is not theirs (missing and forbidden alike).
+        if not get_user(request).is_authenticated:
+            return _login_needed(request, session_code, wants_json)
         if wants_json:
             return JsonResponse({"error": "not_found"}, status=404)
         raise Http404 from None

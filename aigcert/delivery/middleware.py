@@ -2,9 +2,10 @@
 
 At the unlock and in the last minute every candidate makes one of them at once, and on a small machine the CPU each
 one costs is what the load targets measure. These POSTs need only the session, the CSRF check, the language and
-(for the start) the lazy user; this middleware, placed right after SecurityMiddleware, gives them exactly that and
-calls the view itself, skipping the URL resolver and the rest of the middleware (static files, messages, the rest
-of CommonMiddleware after its host check), which have nothing to do for a JSON POST. Every other request passes
+the lazy user (which none of them loads on its way: each checks the session against the account columns it reads
+with its own row); this middleware, placed right after SecurityMiddleware, gives them exactly that and calls the
+view itself, skipping the URL resolver and the rest of the middleware (static files, messages, the rest of
+CommonMiddleware after its host check), which have nothing to do for a JSON POST. Every other request passes
 straight through.
 
 The views are the same ones the URLconf names, so a test through Django's client exercises this path too. See

@@ -261,6 +261,41 @@ def test_no_start_after_the_latest_entry(formal_day, monkeypatch):
     assert _start(client, session).status_code == 200
 
 
+def test_a_cancelled_session_does_not_start(formal_day):
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    user, client = _seated(formal_day, session)
+    _check_in(user, session)
+    apps.get_model("exams", "Session").objects.filter(pk=session.pk).update(cancelled_at=now())
+    refused = _start(client, session)
+    assert refused.status_code == 409
+    assert refused.json() == {"error": "cancelled", "message": "This session is cancelled."}
+    assert not Attempt.objects.filter(candidate=user).exists()
+    assert _refusals("start") == [("cancelled", str(session.code))]
+
+
+def test_a_retake_session_starts_as_the_second_attempt_but_not_while_the_first_is_open(formal_day):
+    first = formal_day.session(start_in=timedelta(minutes=-2))
+    user, client = _seated(formal_day, first, ticket="T000500001")
+    _check_in(user, first)
+    assert _start(client, first).status_code == 200
+    # The retake's seat: the same enrolment, the first booking released.
+    retake = formal_day.session(start_in=timedelta(minutes=-1))
+    booking = apps.get_model("enrolment", "Booking")
+    earlier = booking.objects.get(enrolment__candidate=user)
+    booking.objects.filter(pk=earlier.pk).update(status="released")
+    booking.objects.create(enrolment=earlier.enrolment, session=retake, status="confirmed", kind="retake",
+                           ticket_number="T000500002")
+    _check_in(user, retake)
+    refused = _start(client, retake)
+    assert (refused.status_code, refused.json()["error"]) == (409, "open_elsewhere")
+    Attempt.objects.filter(candidate=user).update(state=Attempt.State.SUBMITTED, closed_at=now())
+    started = _start(client, retake)
+    assert started.status_code == 200
+    second = Attempt.objects.get(session_code=str(retake.code))
+    assert (second.number, second.state, second.candidate_id) == (2, Attempt.State.OPEN, user.pk)
+    assert _refusals("start") == [("open_elsewhere", str(retake.code))]
+
+
 def test_the_waiting_room_says_when_the_latest_entry_has_passed(formal_day):
     session = formal_day.session(start_in=timedelta(minutes=-10))
     user, client = _seated(formal_day, session)

@@ -171,9 +171,12 @@ def test_a_start_whose_login_no_longer_holds_is_sent_to_log_in_and_writes_nothin
     url = reverse("delivery:exam_day_start", args=[session.code])
     refused = client.post(url, HTTP_ACCEPT="application/json")
     assert (refused.status_code, refused.json()) == (401, {"error": "login"})
+    # The login ended as Django ends it (the session flushed); the login page leads back to the session's page,
+    # not to the start, which takes only a POST.
+    assert "_auth_user_id" not in client.session
     page = client.post(url)
     assert page.status_code == 302
-    assert page["Location"] == f"{reverse('accounts:login')}?next={url}"
+    assert page["Location"] == f"{reverse('accounts:login')}?next={reverse('delivery:exam_day', args=[session.code])}"
     assert not Attempt.objects.filter(candidate=user).exists()
 
 
@@ -181,6 +184,34 @@ def test_a_start_without_a_login_goes_to_the_login_page_as_before(formal_day):
     session = formal_day.session(start_in=timedelta(minutes=-1))
     url = reverse("delivery:exam_day_start", args=[session.code])
     page = Client().post(url)
-    assert (page.status_code, page["Location"]) == (302, f"{reverse('accounts:login')}?next={url}")
+    back = reverse("delivery:exam_day", args=[session.code])
+    assert (page.status_code, page["Location"]) == (302, f"{reverse('accounts:login')}?next={back}")
     assert Client().post(url, HTTP_ACCEPT="application/json").status_code == 401
     assert not Attempt.objects.exists()
+
+
+def test_a_start_with_no_check_in_is_not_found_for_a_live_login_and_the_login_page_for_an_ended_one(formal_day):
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    user = formal_day.seat(session, ticket="T000300003")
+    client = Client()
+    client.force_login(user)
+    url = reverse("delivery:exam_day_start", args=[session.code])
+    assert client.post(url, HTTP_ACCEPT="application/json").status_code == 404
+    user.set_password("a-new-password-42")
+    user.save()
+    assert client.post(url, HTTP_ACCEPT="application/json").status_code == 401
+
+
+def test_a_start_with_a_login_made_before_a_key_rotation_goes_ahead_while_the_old_key_is_a_fallback(
+        formal_day, settings):
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    user = formal_day.seat(session, ticket="T000300004")
+    examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True, ip="127.0.0.1",
+                            agent="pytest")
+    client = Client()
+    client.force_login(user)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-key-" + "y" * 50
+    started = client.post(reverse("delivery:exam_day_start", args=[session.code]), HTTP_ACCEPT="application/json")
+    assert started.status_code == 200, started.content
+    assert Attempt.objects.filter(candidate=user, state=Attempt.State.OPEN).count() == 1
