@@ -37,15 +37,21 @@ def test_the_hot_addresses_are_exactly_the_urlconfs_start_autosave_and_submit():
         assert HOT_PATH.fullmatch(url) is None, url
 
 
+def _checked_in(formal_day, session, ticket, **client_options):
+    """A candidate seated and checked in, with a logged-in client of their own."""
+    user = formal_day.seat(session, ticket=ticket)
+    examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True, ip="127.0.0.1",
+                            agent="pytest")
+    client = Client(**client_options)
+    client.force_login(user)
+    return user, client
+
+
 @pytest.fixture
 def player(formal_day):
     """A candidate started in a formal session, on a client that enforces CSRF as a browser's requests meet it."""
     session = formal_day.session(start_in=timedelta(minutes=-1))
-    user = formal_day.seat(session, ticket="T000300001")
-    examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True, ip="127.0.0.1",
-                            agent="pytest")
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
+    user, client = _checked_in(formal_day, session, "T000300001", enforce_csrf_checks=True)
     client.get(f"/exam/session/{session.code}/")  # the waiting room sets the CSRF and language cookies
     token = client.cookies["csrftoken"].value
     started = client.post(f"/exam/session/{session.code}/start/", HTTP_ACCEPT="application/json",
@@ -158,11 +164,7 @@ def test_a_start_whose_login_no_longer_holds_is_sent_to_log_in_and_writes_nothin
     # The start checks the session against the account columns it reads with the check-in, as Django's get_user
     # does for every other page: a new password or a deactivated account ends the login.
     session = formal_day.session(start_in=timedelta(minutes=-1))
-    user = formal_day.seat(session, ticket="T000300002")
-    examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True, ip="127.0.0.1",
-                            agent="pytest")
-    client = Client()
-    client.force_login(user)
+    user, client = _checked_in(formal_day, session, "T000300002")
     if change == "password":
         user.set_password("a-new-password-42")
     else:
@@ -205,11 +207,7 @@ def test_a_start_with_no_check_in_is_not_found_for_a_live_login_and_the_login_pa
 def test_a_start_with_a_login_made_before_a_key_rotation_goes_ahead_while_the_old_key_is_a_fallback(
         formal_day, settings):
     session = formal_day.session(start_in=timedelta(minutes=-1))
-    user = formal_day.seat(session, ticket="T000300004")
-    examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True, ip="127.0.0.1",
-                            agent="pytest")
-    client = Client()
-    client.force_login(user)
+    user, client = _checked_in(formal_day, session, "T000300004")
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-new-key-" + "y" * 50
     started = client.post(reverse("delivery:exam_day_start", args=[session.code]), HTTP_ACCEPT="application/json")
