@@ -207,14 +207,14 @@ def formal_start(*, candidate_id: int, session_code: str, session_hash: str | No
         # Two starts at once on PostgreSQL: the second waited for the first's lock on the check-in, but its look at
         # the attempts was taken before the first committed, and the one-open-attempt constraint refused its insert.
         # The attempt that won is the answer; an open one of another session is the refusal it would have been.
-        started = _started_here(candidate_id, session_code)
+        started = attempt_in_session(candidate_id, session_code)
         if started is not None:
             return started, False
         problem = "open_elsewhere"
     else:
         # The same stale look, when the second start's moment fell just past the latest entry: the first start's
         # attempt is the answer, not a refusal. Only refusals pay for this read.
-        started = _started_here(candidate_id, session_code)
+        started = attempt_in_session(candidate_id, session_code)
         if started is not None:
             return started, False
     # Logged after the transaction: a refusal writes nothing but its trace.
@@ -223,7 +223,8 @@ def formal_start(*, candidate_id: int, session_code: str, session_hash: str | No
     raise DomainError(str(ENTRY_TEXTS[problem]), code=problem)
 
 
-def _started_here(candidate_id: int, session_code: str) -> Attempt | None:
+def attempt_in_session(candidate_id: int, session_code: str) -> Attempt | None:
+    """The candidate's latest formal attempt in a session, without its order and schema (loaded if read)."""
     return (Attempt.objects.defer("order", "schema")
             .filter(candidate_id=candidate_id, session_code=session_code, kind=Attempt.Kind.FORMAL)
             .order_by("-started_at").first())

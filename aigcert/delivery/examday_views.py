@@ -55,8 +55,7 @@ def _status(request: HttpRequest, session_code: str) -> tuple[dict, CheckIn | No
     # order (loaded then, as a deferred field).
     checkin = (CheckIn.objects.annotate(paper_code=F("paper__code")).defer("order")
                .filter(session__code=session_code, candidate=request.user).first())
-    attempt = (Attempt.objects.filter(session_code=session_code, candidate=request.user, kind=Attempt.Kind.FORMAL)
-               .defer("order", "schema").order_by("-started_at").first())
+    attempt = examday.attempt_in_session(request.user.pk, session_code)
     moment = now()
     status = {"serverNow": rules.epoch_ms(moment), "state": "not_checked_in"}
     if attempt is not None:

@@ -17,7 +17,7 @@ from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound
 from aigcert.delivery import examday, selectors
 from aigcert.delivery.examday_views import photo_response
-from aigcert.delivery.models import Attempt, CheckIn, ProctorAction
+from aigcert.delivery.models import CheckIn, ProctorAction
 from aigcert.delivery.policy import exam_day_policy
 
 desk_staff = accounts.roles_required(Role.EXAM_ADMIN, Role.STAFF, Role.PROCTOR)
@@ -160,8 +160,7 @@ def _apply(kind: str, session, seat, actor, reason: str, minutes: int | None) ->
         examday.time_extend(session_code=session.code, candidate_id=seat.candidate_id, minutes=minutes,
                             actor=actor, reason=reason)
         return
-    attempt = (Attempt.objects.filter(session_code=session.code, candidate_id=seat.candidate_id,
-                                      kind=Attempt.Kind.FORMAL).order_by("-started_at").first())
+    attempt = examday.attempt_in_session(seat.candidate_id, str(session.code))
     if attempt is None:
         raise DomainError(_("This candidate has not started."), code="not_started")
     operation = {"pause": examday.attempt_pause, "resume": examday.attempt_resume,

@@ -33,7 +33,9 @@ def _waiting_on_lock(pid: int) -> bool:
         return cursor.fetchone() is not None
 
 
-def _save_in_thread(attempt, device, entries):
+def _on_own_connection(work):
+    """A thread (not started) that runs ``work(pid)`` on a connection of its own: ``pid["pid"]`` is that
+    connection's backend, ``outcome["result"]`` what ``work`` returned or raised."""
     outcome, pid = {}, {}
 
     def run():
@@ -41,17 +43,24 @@ def _save_in_thread(attempt, device, entries):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 pid["pid"] = cursor.fetchone()[0]
-            fresh = Attempt.objects.get(pk=attempt.pk)  # read while the attempt still looks open
-            pid["read"] = True
-            while not pid.get("go"):
-                clock.sleep(0.01)
-            outcome["result"] = services.responses_save(attempt=fresh, device=device, entries=entries)
-        except Exception as exc:  # the refusal is the outcome under test
+            outcome["result"] = work(pid)
+        except Exception as exc:  # a refusal or an error is the outcome under test
             outcome["result"] = exc
         finally:
             connection.close()
 
-    thread = threading.Thread(target=run, daemon=True)
+    return threading.Thread(target=run, daemon=True), outcome, pid
+
+
+def _save_in_thread(attempt, device, entries):
+    def save(pid):
+        fresh = Attempt.objects.get(pk=attempt.pk)  # read while the attempt still looks open
+        pid["read"] = True
+        while not pid.get("go"):
+            clock.sleep(0.01)
+        return services.responses_save(attempt=fresh, device=device, entries=entries)
+
+    thread, outcome, pid = _on_own_connection(save)
     thread.start()
     return thread, outcome, pid
 
@@ -119,20 +128,8 @@ def test_two_starts_at_once_make_one_attempt_and_both_are_given_it(make_user):
     apps.get_model("enrolment", "Booking").objects.create(enrolment=enrolment, session=session,
                                                           status="confirmed", ticket_number="T000400001")
     examday.checkin_confirm(candidate=user, session_code=code, confirmed=True, ip="127.0.0.1", agent="pytest")
-    outcome, pid = {}, {}
-
-    def second_tab():
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                pid["pid"] = cursor.fetchone()[0]
-            outcome["result"] = examday.formal_start(candidate_id=user.pk, session_code=code)
-        except Exception as exc:  # an error is the failure under test
-            outcome["result"] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=second_tab, daemon=True)
+    thread, outcome, pid = _on_own_connection(
+        lambda _pid: examday.formal_start(candidate_id=user.pk, session_code=code))  # the second tab
     with transaction.atomic():
         first, created = examday.formal_start(candidate_id=user.pk, session_code=code)
         thread.start()
