@@ -22,12 +22,23 @@ from aigcert.core.models import OutboxEvent
 logger = logging.getLogger(__name__)
 
 Listener = Callable[[dict], None]
+Wants = Callable[[dict], bool]
 _listeners: dict[str, list[Listener]] = defaultdict(list)
+_wants: dict[Listener, Wants] = {}
 
 
-def outbox_subscribe(topic: str, listener: Listener) -> None:
+def outbox_subscribe(topic: str, listener: Listener, *, wants: Wants | None = None) -> None:
+    """Call ``listener`` with every event of ``topic``, or only with those ``wants`` accepts. An event nobody wants
+    opens no savepoint: two round trips less on each exam submit, whose close event only mocks' scoring wants."""
     if listener not in _listeners[topic]:
         _listeners[topic].append(listener)
+    if wants is not None:
+        _wants[listener] = wants
+
+
+def _takers(topic: str, payload: dict) -> list[Listener]:
+    return [listener for listener in _listeners.get(topic, ())
+            if listener not in _wants or _wants[listener](payload)]
 
 
 def outbox_publish(*, topic: str, payload: dict) -> OutboxEvent:
@@ -41,9 +52,12 @@ def outbox_publish(*, topic: str, payload: dict) -> OutboxEvent:
 
 def _run_listeners(topic: str, payload: dict) -> str:
     """'' when every listener ran; else the error, with the listeners' writes rolled back."""
+    takers = _takers(topic, payload)
+    if not takers:
+        return ""
     try:
         with transaction.atomic():
-            for listener in _listeners.get(topic, ()):
+            for listener in takers:
                 listener(payload)
     except Exception as exc:
         logger.exception("outbox listener failed for %s", topic)
@@ -60,8 +74,8 @@ def outbox_publish_many(*, topic: str, payloads: list[dict]) -> int:
         return 0
     try:
         with transaction.atomic():
-            for listener in _listeners.get(topic, ()):
-                for payload in payloads:
+            for payload in payloads:
+                for listener in _takers(topic, payload):
                     listener(payload)
     except Exception as exc:
         logger.exception("outbox listener failed for %s (%s events)", topic, len(events))
@@ -76,7 +90,7 @@ def outbox_publish_many(*, topic: str, payloads: list[dict]) -> int:
 def _deliver(event: OutboxEvent) -> bool:
     try:
         with transaction.atomic():
-            for listener in _listeners.get(event.topic, ()):
+            for listener in _takers(event.topic, event.payload):
                 listener(event.payload)
     except Exception as exc:
         logger.exception("outbox listener failed for %s #%s", event.topic, event.pk)

@@ -1,4 +1,5 @@
-"""The exam's hot writes in fixed SQL: the autosave's upsert and the start's read and insert.
+"""The exam's hot statements in fixed SQL: the autosave's upsert, the start's read and insert, the submit's receipt
+read and close.
 
 The autosave write is one statement that inserts or updates many responses, guarded twice. A row is written only if
 the attempt is still open on the device that sends it (so a save racing a submit or a newer device changes nothing),
@@ -10,7 +11,9 @@ upsert has neither guard.
 
 The start reads the check-in with everything the decision needs in one statement and copies the check-in's order
 into the new attempt inside the database: in the unlock minute every candidate starts at once, and compiling
-querysets and encoding the order again cost more than the database did (docs/benchmarks.md, "Fourth round").
+querysets and encoding the order again cost more than the database did (docs/benchmarks.md, "Fourth round"). The
+submit minute is the same: every candidate submits in it, so the submit's read of the answers and its close are
+fixed statements too ("Fifth round").
 """
 
 from __future__ import annotations
@@ -70,6 +73,27 @@ def responses_upsert(*, attempt_id: int, device: str, rows: list[tuple[str, Any,
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {slot: seq for slot, seq in cursor.fetchall()}
+
+
+def responses_values(attempt_id: int) -> dict[str, Any]:
+    """{slot: value} of an attempt's stored answers, for its receipt: in the submit minute a queryset's compile cost
+    more than the read."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT slot, value FROM "{Response._meta.db_table}" WHERE attempt_id = %s',  # noqa: S608
+                       [attempt_id])
+        return {slot: json.loads(value) for slot, value in cursor.fetchall()}
+
+
+def attempt_close_row(*, attempt_id: int, state: str, closed_at: datetime, by_server: bool, key: str,
+                      answered: int, digest: str) -> bool:
+    """Close the attempt if it is still open, with its receipt; False if something closed it first."""
+    sql = (f'UPDATE "{Attempt._meta.db_table}" SET state = %s, closed_at = %s, closed_by_server = %s, '  # noqa: S608
+           "submit_key = %s, device = '', paused_at = NULL, answered_count = %s, answers_hash = %s "
+           "WHERE id = %s AND state = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [state, connection.ops.adapt_datetimefield_value(closed_at), by_server, key, answered,
+                             digest, attempt_id, Attempt.State.OPEN])
+        return cursor.rowcount == 1
 
 
 def _table(model_field) -> str:

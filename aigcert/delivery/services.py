@@ -25,7 +25,7 @@ from aigcert.core.api import (
     outbox_publish_many,
 )
 from aigcert.delivery import rules
-from aigcert.delivery.hotpath import responses_upsert
+from aigcert.delivery.hotpath import attempt_close_row, responses_upsert, responses_values
 from aigcert.delivery.models import Attempt, Response, Upload
 from aigcert.exams import api as exams
 from aigcert.exams.api import PaperData
@@ -250,13 +250,11 @@ def _close(attempt: Attempt, *, by_server: bool = False, key: str = "", state: s
     the attempt's row lock (select_for_update), so no save can land between the read of the answers and the close:
     an autosave's statement waits on that lock (hotpath.py)."""
     state = state or (Attempt.State.EXPIRED if by_server else Attempt.State.SUBMITTED)
-    values = dict(Response.objects.filter(attempt_id=attempt.pk).values_list("slot", "value"))
+    values = responses_values(attempt.pk)
     answered, digest = _receipt(attempt.schema, values)
     moment = now()
-    closed = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(
-        state=state, closed_at=moment, closed_by_server=by_server, submit_key=key[:64], device="", paused_at=None,
-        answered_count=answered, answers_hash=digest)
-    if not closed:
+    if not attempt_close_row(attempt_id=attempt.pk, state=state, closed_at=moment, by_server=by_server, key=key[:64],
+                             answered=answered, digest=digest):
         return False
     attempt.state, attempt.closed_at, attempt.closed_by_server, attempt.submit_key = state, moment, by_server, key[:64]
     attempt.device, attempt.paused_at, attempt.answered_count, attempt.answers_hash = "", None, answered, digest
@@ -279,32 +277,35 @@ def _closed_payload(attempt: Attempt, by_server: bool) -> dict[str, Any]:
             "by_server": by_server, "state": attempt.state, "session": attempt.session_code}
 
 
-def attempt_submit(*, attempt: Attempt, key: str, device: str = "",
-                   entries: list[dict[str, Any]] | None = None) -> tuple[Attempt, bool]:
+def attempt_submit(*, attempt: Attempt, key: str, device: str = "", entries: list[dict[str, Any]] | None = None,
+                   locked: bool = False) -> tuple[Attempt, bool]:
     """Submit: the last unsaved answers first (when this device may still save), then close. Idempotent: a
     second submit — same key, another tab, after the server closed it — returns the closed attempt unchanged.
-    Returns (attempt, closed_now)."""
-    with transaction.atomic():
-        # Under the lock only what can have changed since the caller's read; the order and the schema (two 100-entry
-        # JSON documents, fixed at the start) are not decoded again.
-        locked = (Attempt.objects.select_for_update()
-                  .defer("order", "schema", "client_agent", "login_hash").get(pk=attempt.pk))
-        locked.schema = attempt.schema
-        if locked.state != Attempt.State.OPEN:
-            return locked, False
-        if locked.paused_at is not None:
+    ``locked``: the caller read ``attempt`` under its row lock in the transaction it is in (the submit view's one
+    read), so it is not read again. Returns (attempt, closed_now)."""
+    with transaction.atomic(savepoint=False):  # a refusal raises before any write; a savepoint would be 2 round trips
+        if not locked:
+            # Under the lock only what can have changed since the caller's read; the order and the schema (two
+            # 100-entry JSON documents, fixed at the start) are not decoded again.
+            schema = attempt.schema
+            attempt = (Attempt.objects.select_for_update()
+                       .defer("order", "schema", "client_agent", "login_hash").get(pk=attempt.pk))
+            attempt.schema = schema
+        if attempt.state != Attempt.State.OPEN:
+            return attempt, False
+        if attempt.paused_at is not None:
             raise Paused(_("Your exam is paused by the proctor. Wait until it is resumed."), code="paused")
-        if device and device != locked.device:
+        if device and device != attempt.device:
             # A tab another one took over must not close the exam under it: the current tab may hold answers not
             # saved yet (typed, in flight, offline), which only its own submit brings in.
             raise Superseded("superseded", code="superseded")
-        if entries and device == locked.device and rules.accepts_saves(
-                state=locked.state, deadline_at=locked.deadline_at, moment=now(), grace_seconds=_grace()):
-            entries = responses_check(locked, entries)
-            responses_upsert(attempt_id=locked.pk, device=device, saved_at=now(), rows=_rows(entries))
-        late = rules.due_for_close(deadline_at=locked.deadline_at, moment=now(), grace_seconds=_grace())
-        _close(locked, by_server=late, key=key)
-        return locked, True
+        if entries and device == attempt.device and rules.accepts_saves(
+                state=attempt.state, deadline_at=attempt.deadline_at, moment=now(), grace_seconds=_grace()):
+            entries = responses_check(attempt, entries)
+            responses_upsert(attempt_id=attempt.pk, device=device, saved_at=now(), rows=_rows(entries))
+        late = rules.due_for_close(deadline_at=attempt.deadline_at, moment=now(), grace_seconds=_grace())
+        _close(attempt, by_server=late, key=key)
+        return attempt, True
 
 
 def attempt_close_if_due(attempt: Attempt) -> Attempt:

@@ -8,9 +8,13 @@ from aigcert.core.api import outbox_subscribe
 from aigcert.delivery import api as delivery
 
 
-def on_attempt_closed(payload: dict) -> None:
+def _is_mock(payload: dict) -> bool:
     # Mocks are scored at once for the candidate; formal sessions are scored as a batch after the session (#7).
-    if payload.get("kind") != "mock":
+    return payload.get("kind") == "mock"
+
+
+def on_attempt_closed(payload: dict) -> None:
+    if not _is_mock(payload):
         return
     from aigcert.scoring import services
     from aigcert.scoring.tasks import attempt_score_task
@@ -22,4 +26,4 @@ def on_attempt_closed(payload: dict) -> None:
 
 
 def register() -> None:
-    outbox_subscribe(delivery.ATTEMPT_CLOSED, on_attempt_closed)
+    outbox_subscribe(delivery.ATTEMPT_CLOSED, on_attempt_closed, wants=_is_mock)

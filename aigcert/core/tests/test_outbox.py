@@ -55,3 +55,26 @@ def test_a_failing_listener_rolls_back_alone_and_the_retry_delivers_the_event(li
     assert (event.attempts, event.last_error, event.delivered_at is not None) == (3, "", True)
     assert [e.data for e in audit_events(action="test.listener_ran")] == [{"n": 2}]
     assert outbox_retry() == 0 and OutboxEvent.objects.filter(delivered_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_listener_gets_only_the_events_it_wants_and_the_others_open_no_savepoint(listener, monkeypatch,
+                                                                                   django_assert_num_queries):
+    listener["fail"] = False
+    on_event = outbox._listeners[TOPIC][0]
+    monkeypatch.setitem(outbox._wants, on_event, lambda payload: payload["kind"] == "mock")
+    with transaction.atomic(), django_assert_num_queries(1):  # the event alone: no savepoint, no listener
+        unwanted = outbox_publish(topic=TOPIC, payload={"kind": "formal"})
+    unwanted.refresh_from_db()
+    assert unwanted.delivered_at is not None and listener["calls"] == []
+    outbox_publish(topic=TOPIC, payload={"kind": "mock"})
+    assert listener["calls"] == [{"kind": "mock"}]
+    # A retried event and a batch ask the same question.
+    listener["fail"] = True
+    failed = outbox_publish(topic=TOPIC, payload={"kind": "mock", "n": 2})
+    assert outbox.outbox_publish_many(topic=TOPIC, payloads=[{"kind": "formal"}, {"kind": "formal"}]) == 2
+    listener["fail"] = False
+    assert outbox_retry() == 1
+    assert listener["calls"] == [{"kind": "mock"}, {"kind": "mock", "n": 2}, {"kind": "mock", "n": 2}]
+    failed.refresh_from_db()
+    assert failed.delivered_at is not None

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from cryptography.exceptions import InvalidTag
+from django.db import connection
 from django.test import Client
 
 from aigcert.delivery import examday, sealed
@@ -187,8 +188,15 @@ def test_the_start_and_the_submit_are_a_fixed_handful_of_statements(formal_day, 
             "key": "k1", "device": answer["player"]["device"],
             "responses": [{"slot": slot, "value": value, "seq": 9}]})
     assert closed.status_code == 200 and closed.json()["state"] == "submitted"
-    # The attempt with its candidate, the same row locked, the last answers, the answers for the receipt, the close,
-    # its audit row, its outbox event (written once, already delivered).
-    assert len(_statements(submit)) == 7, _statements(submit)
+    # The attempt with its candidate, locked; the last answers; the answers for the receipt; the close; its audit
+    # row; its outbox event (written once, already delivered; no listener wants a formal close, so no savepoint).
+    statements = _statements(submit)
+    assert [q.split()[0] for q in statements] == ["SELECT", "INSERT", "SELECT", "UPDATE", "INSERT", "INSERT"], \
+        "\n".join(q[:70] for q in statements)
+    assert 'FROM "delivery_attempt" a JOIN "accounts_user"' in statements[0]
+    if connection.features.has_select_for_update_of:
+        assert statements[0].endswith("FOR UPDATE OF a")
+    # One transaction: the test's own wraps the request, so the view's BEGIN shows here as its one savepoint.
+    assert sum(q["sql"].startswith("SAVEPOINT") for q in submit.captured_queries) == 1
     attempt.refresh_from_db()
     assert (attempt.state, attempt.answered_count) == ("submitted", 1)
