@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 Listener = Callable[[dict], None]
 Wants = Callable[[dict], bool]
 _listeners: dict[str, list[Listener]] = defaultdict(list)
-_wants: dict[Listener, Wants] = {}
+_wants: dict[tuple[str, Listener], Wants] = {}
 
 
 def outbox_subscribe(topic: str, listener: Listener, *, wants: Wants | None = None) -> None:
@@ -32,13 +32,15 @@ def outbox_subscribe(topic: str, listener: Listener, *, wants: Wants | None = No
     opens no savepoint: two round trips less on each exam submit, whose close event only mocks' scoring wants."""
     if listener not in _listeners[topic]:
         _listeners[topic].append(listener)
-    if wants is not None:
-        _wants[listener] = wants
+    if wants is None:
+        _wants.pop((topic, listener), None)
+    else:
+        _wants[topic, listener] = wants
 
 
 def _takers(topic: str, payload: dict) -> list[Listener]:
     return [listener for listener in _listeners.get(topic, ())
-            if listener not in _wants or _wants[listener](payload)]
+            if (topic, listener) not in _wants or _wants[topic, listener](payload)]
 
 
 def outbox_publish(*, topic: str, payload: dict) -> OutboxEvent:
@@ -52,10 +54,10 @@ def outbox_publish(*, topic: str, payload: dict) -> OutboxEvent:
 
 def _run_listeners(topic: str, payload: dict) -> str:
     """'' when every listener ran; else the error, with the listeners' writes rolled back."""
-    takers = _takers(topic, payload)
-    if not takers:
-        return ""
     try:
+        takers = _takers(topic, payload)  # inside: a failing ``wants`` is a failing listener
+        if not takers:
+            return ""
         with transaction.atomic():
             for listener in takers:
                 listener(payload)

@@ -81,7 +81,8 @@ def responses_values(attempt_id: int) -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT slot, value FROM "{Response._meta.db_table}" WHERE attempt_id = %s',  # noqa: S608
                        [attempt_id])
-        return {slot: json.loads(value) for slot, value in cursor.fetchall()}
+        # SQL NULL (a value the ORM wrote as None) is None, as the queryset gave it.
+        return {slot: None if value is None else json.loads(value) for slot, value in cursor.fetchall()}
 
 
 def attempt_close_row(*, attempt_id: int, state: str, closed_at: datetime, by_server: bool, key: str,

@@ -283,7 +283,9 @@ def attempt_submit(*, attempt: Attempt, key: str, device: str = "", entries: lis
     second submit — same key, another tab, after the server closed it — returns the closed attempt unchanged.
     ``locked``: the caller read ``attempt`` under its row lock in the transaction it is in (the submit view's one
     read), so it is not read again. Returns (attempt, closed_now)."""
-    with transaction.atomic(savepoint=False):  # a refusal raises before any write; a savepoint would be 2 round trips
+    # The view's transaction is joined without a savepoint (two round trips): its refusals raise before any write
+    # and it lets them end the transaction. Any other caller gets the usual savepoint.
+    with transaction.atomic(savepoint=not locked):
         if not locked:
             # Under the lock only what can have changed since the caller's read; the order and the schema (two
             # 100-entry JSON documents, fixed at the start) are not decoded again.

@@ -238,8 +238,8 @@ def submit(request: HttpRequest, code) -> JsonResponse:
         return _refuse("malformed", 400)
     key = str(body.get("key") or "")[:64]
     try:
-        # The read is the lock: in the last minute everyone submits, and a second read of the row was a round trip
-        # of the ten a submit made (docs/benchmarks.md, "Fifth round").
+        # The read is the lock: in the last minute everyone submits, and reading the row a second time under its
+        # lock was one statement more in each (ADR 0013).
         with transaction.atomic():
             attempt = _session_attempt(request, code, candidate_id, lock=True)
             if isinstance(attempt, JsonResponse):

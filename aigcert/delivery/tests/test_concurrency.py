@@ -10,12 +10,15 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import Client
 
 from aigcert.accounts.api import Role
+from aigcert.core.api import audit_events
 from aigcert.delivery import examday, services
 from aigcert.delivery.models import Attempt, Response
 from aigcert.delivery.tests.conftest import GENERAL, unlock
 from aigcert.delivery.tests.drill_support import exam_bank_commit, formal_session
+from aigcert.exam_fixtures import post_json
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 
@@ -142,3 +145,55 @@ def test_two_starts_at_once_make_one_attempt_and_both_are_given_it(make_user):
     assert (created, created_again) == (True, False)
     assert second.pk == first.pk
     assert Attempt.objects.filter(candidate=user).count() == 1
+
+
+def test_a_submit_waits_for_a_save_in_flight_and_its_receipt_counts_that_answer(open_attempt):
+    # The submit's one read is its lock: behind a save that holds the attempt (FOR SHARE), it waits; the answers for
+    # the receipt are read after that save committed, so the receipt and the hash include it.
+    attempt, device, slot, value = open_attempt
+    client = Client()
+    client.force_login(attempt.candidate)
+    thread, outcome, pid = _on_own_connection(lambda _pid: post_json(
+        client, f"/exam/{attempt.code}/submit/", {"key": "k1", "device": device, "responses": []}))
+    with transaction.atomic():
+        services.responses_save(attempt=Attempt.objects.get(pk=attempt.pk), device=device,
+                                entries=[{"slot": slot, "value": value, "seq": 1}])
+        thread.start()
+        deadline = clock.monotonic() + 10
+        while not (pid.get("pid") and _waiting_on_lock(pid["pid"])) and clock.monotonic() < deadline:
+            clock.sleep(0.02)
+        assert _waiting_on_lock(pid["pid"]), "the submit did not wait for the save"
+    thread.join(timeout=20)
+    reply = outcome["result"]
+    assert reply.status_code == 200, reply.content
+    attempt.refresh_from_db()
+    assert (reply.json()["state"], reply.json()["answered"], attempt.answered_count) == ("submitted", 1, 1)
+    assert reply.json()["hash"] == attempt.answers_hash[:12]
+    assert Response.objects.get(attempt=attempt, slot=slot).value == value
+
+
+def test_two_submits_at_once_close_once_and_both_show_the_same_receipt(open_attempt):
+    attempt, device, slot, value = open_attempt
+    services.responses_save(attempt=attempt, device=device, entries=[{"slot": slot, "value": value, "seq": 1}])
+    client = Client()
+    client.force_login(attempt.candidate)
+    body = {"key": "tab-2", "device": device, "responses": []}
+    thread, outcome, pid = _on_own_connection(
+        lambda _pid: post_json(client, f"/exam/{attempt.code}/submit/", body))
+    with transaction.atomic():
+        Attempt.objects.select_for_update().get(pk=attempt.pk)  # the first tab's submit, caught holding the row
+        thread.start()
+        deadline = clock.monotonic() + 10
+        while not (pid.get("pid") and _waiting_on_lock(pid["pid"])) and clock.monotonic() < deadline:
+            clock.sleep(0.02)
+        assert _waiting_on_lock(pid["pid"]), "the second submit did not wait for the first"
+        first, closed_now = services.attempt_submit(attempt=Attempt.objects.get(pk=attempt.pk), key="tab-1",
+                                                    device=device)
+    thread.join(timeout=20)
+    second = outcome["result"]
+    assert closed_now and second.status_code == 200, second.content
+    assert (second.json()["state"], second.json()["answered"]) == ("submitted", 1)
+    assert second.json()["hash"] == first.answers_hash[:12]
+    attempt.refresh_from_db()
+    assert attempt.submit_key == "tab-1"
+    assert len(audit_events(action="delivery.attempt_close", target=attempt)) == 1
