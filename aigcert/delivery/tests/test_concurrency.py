@@ -36,6 +36,14 @@ def _waiting_on_lock(pid: int) -> bool:
         return cursor.fetchone() is not None
 
 
+def _until_blocked(pid: dict, failure: str) -> None:
+    """Wait (up to 10 s) until the other connection waits on a lock; ``failure`` says what did not wait."""
+    deadline = clock.monotonic() + 10
+    while not (pid.get("pid") and _waiting_on_lock(pid["pid"])) and clock.monotonic() < deadline:
+        clock.sleep(0.02)
+    assert pid.get("pid") and _waiting_on_lock(pid["pid"]), failure
+
+
 def _on_own_connection(work):
     """A thread (not started) that runs ``work(pid)`` on a connection of its own: ``pid["pid"]`` is that
     connection's backend, ``outcome["result"]`` what ``work`` returned or raised."""
@@ -91,10 +99,7 @@ def _race_against(attempt, device, entries, holder):
     with transaction.atomic():
         holder()
         pid["go"] = True
-        deadline = clock.monotonic() + 10
-        while not _waiting_on_lock(pid["pid"]) and clock.monotonic() < deadline:
-            clock.sleep(0.02)
-        assert _waiting_on_lock(pid["pid"]), "the save did not wait for the attempt's row"
+        _until_blocked(pid, "the save did not wait for the attempt's row")
     thread.join(timeout=20)
     return outcome["result"]
 
@@ -136,10 +141,7 @@ def test_two_starts_at_once_make_one_attempt_and_both_are_given_it(make_user):
     with transaction.atomic():
         first, created = examday.formal_start(candidate_id=user.pk, session_code=code)
         thread.start()
-        deadline = clock.monotonic() + 10
-        while not (pid.get("pid") and _waiting_on_lock(pid["pid"])) and clock.monotonic() < deadline:
-            clock.sleep(0.02)
-        assert _waiting_on_lock(pid["pid"]), "the second start did not wait for the check-in"
+        _until_blocked(pid, "the second start did not wait for the check-in")
     thread.join(timeout=20)
     second, created_again = outcome["result"]
     assert (created, created_again) == (True, False)
@@ -159,10 +161,7 @@ def test_a_submit_waits_for_a_save_in_flight_and_its_receipt_counts_that_answer(
         services.responses_save(attempt=Attempt.objects.get(pk=attempt.pk), device=device,
                                 entries=[{"slot": slot, "value": value, "seq": 1}])
         thread.start()
-        deadline = clock.monotonic() + 10
-        while not (pid.get("pid") and _waiting_on_lock(pid["pid"])) and clock.monotonic() < deadline:
-            clock.sleep(0.02)
-        assert _waiting_on_lock(pid["pid"]), "the submit did not wait for the save"
+        _until_blocked(pid, "the submit did not wait for the save")
     thread.join(timeout=20)
     reply = outcome["result"]
     assert reply.status_code == 200, reply.content
@@ -183,10 +182,7 @@ def test_two_submits_at_once_close_once_and_both_show_the_same_receipt(open_atte
     with transaction.atomic():
         Attempt.objects.select_for_update().get(pk=attempt.pk)  # the first tab's submit, caught holding the row
         thread.start()
-        deadline = clock.monotonic() + 10
-        while not (pid.get("pid") and _waiting_on_lock(pid["pid"])) and clock.monotonic() < deadline:
-            clock.sleep(0.02)
-        assert _waiting_on_lock(pid["pid"]), "the second submit did not wait for the first"
+        _until_blocked(pid, "the second submit did not wait for the first")
         first, closed_now = services.attempt_submit(attempt=Attempt.objects.get(pk=attempt.pk), key="tab-1",
                                                     device=device)
     thread.join(timeout=20)
