@@ -66,6 +66,8 @@ def run(args: list[str]) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--dev", action="store_true", help="use Django's auto-reloading development server")
     parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    # Four threads a process: eight contended for the GIL and were slower at every exam-day load (docs/benchmarks.md).
+    parser.add_argument("--web-threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
     parser.add_argument("--no-worker", action="store_true", help="do not start the background task worker")
     options = parser.parse_args(args)
 
@@ -84,7 +86,8 @@ def run(args: list[str]) -> int:
         web_cmd = [python, "-m", "aigcert", "runserver", f"{options.host}:{options.port}"]
     else:
         web_cmd = [python, "-m", "granian", "--interface", "wsgi", "aigcert.wsgi:application", "--host", options.host,
-                   "--port", str(options.port), "--workers", str(options.web_workers), "--blocking-threads", "8",
+                   "--port", str(options.port), "--workers", str(options.web_workers), "--blocking-threads",
+                   str(options.web_threads),
                    "--respawn-failed-workers", "--no-ws", "--access-log"]
     processes = [subprocess.Popen(web_cmd)]
     if not options.no_worker:

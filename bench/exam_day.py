@@ -875,7 +875,7 @@ def main() -> int:
     r.add_argument("--grace", type=int, default=5, help="EXAM_SAVE_GRACE_SECONDS of the server (the default)")
     r.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     r.add_argument("--workers", type=int, default=2)
-    r.add_argument("--threads", type=int, default=8)
+    r.add_argument("--threads", type=int, default=4)
     r.add_argument("--pool-min", type=int, default=4)
     r.add_argument("--pool-max", type=int, default=8)
     r.add_argument("--port", type=int, default=8765)

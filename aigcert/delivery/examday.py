@@ -64,7 +64,7 @@ def desk_get(session_code: str) -> tuple[SessionDesk, SessionData]:
 
 def _times(desk: SessionDesk, session: SessionData, ticket: str, extra_minutes: int):
     return rules.formal_times(start_at=session.start_at,
-                              stagger_seconds=rules.stagger_offset(ticket, desk.stagger_seconds),
+                              stagger=rules.stagger_offset(ticket, desk.stagger_seconds),
                               duration_minutes=session.duration_minutes, extra_minutes=extra_minutes,
                               latest_entry_minutes=desk.latest_entry_minutes)
 

@@ -182,10 +182,10 @@ def test_a_refused_check_in_can_not_start_and_sees_the_reason(formal_day):
 
 def test_the_unlock_is_the_start_plus_the_tickets_delay_and_the_deadline_the_full_duration_after_it(formal_day):
     session = formal_day.session(start_in=timedelta(minutes=5), duration_minutes=60)
-    user, client = _seated(formal_day, session, ticket="T000100002")  # delay 19 s of 20
+    user, client = _seated(formal_day, session, ticket="T000100002")  # delay 13.618 s of 20
     assert client.post(_url(session), {"confirm": "yes"}).status_code == 302
     checkin = CheckIn.objects.get(candidate=user)
-    unlock = session.start_at + timedelta(seconds=19)
+    unlock = session.start_at + timedelta(seconds=13, milliseconds=618)
     assert (checkin.state, checkin.unlock_at, checkin.entry_closes_at, checkin.deadline_at) == (
         "approved", unlock, session.start_at + timedelta(minutes=15), unlock + timedelta(minutes=60))
     status = client.get(_url(session, "status/")).json()
@@ -197,11 +197,11 @@ def test_the_unlock_is_the_start_plus_the_tickets_delay_and_the_deadline_the_ful
     assert _refusals("start") == [("not_yet", str(session.code))]
 
 
-def test_the_start_opens_at_the_unlock_to_the_second(formal_day, monkeypatch):
+def test_the_start_opens_at_the_unlock_exactly(formal_day, monkeypatch):
     session = formal_day.session(start_in=timedelta(minutes=5))
-    user, client = _seated(formal_day, session, ticket="T000100001")  # delay 7 s
+    user, client = _seated(formal_day, session, ticket="T000100001")  # delay 12.64 s
     checkin = _check_in(user, session)
-    assert checkin.unlock_at == session.start_at + timedelta(seconds=7)
+    assert checkin.unlock_at == session.start_at + timedelta(seconds=12, milliseconds=640)
     monkeypatch.setattr(examday, "now", lambda: checkin.unlock_at - timedelta(microseconds=1))
     assert _start(client, session).json()["error"] == "not_yet"
     monkeypatch.setattr(examday, "now", lambda: checkin.unlock_at)
@@ -226,7 +226,7 @@ def test_extra_time_given_before_the_start_is_in_the_deadline(formal_day):
     checkin = _check_in(user, session)
     examday.time_extend(session_code=str(session.code), candidate_id=user.pk, minutes=15,
                         actor=formal_day.exam_admin, reason="Documented accommodation")
-    unlock = session.start_at + timedelta(seconds=19)
+    unlock = session.start_at + timedelta(seconds=13, milliseconds=618)
     checkin.refresh_from_db()
     assert (checkin.extra_minutes, checkin.deadline_at) == (15, unlock + timedelta(minutes=75))
     assert _start(client, session).status_code == 200
@@ -241,10 +241,10 @@ def test_a_late_arrival_gets_only_the_time_that_is_left(formal_day):
     started = _start(client, session)
     assert started.status_code == 200
     attempt = Attempt.objects.get(candidate=user)
-    deadline = session.start_at + timedelta(seconds=7, minutes=60)
+    deadline = session.start_at + timedelta(seconds=12, milliseconds=640, minutes=60)
     assert attempt.deadline_at == deadline and started.json()["deadline"] == _ms(deadline)
     assert attempt.started_at >= session.start_at + timedelta(minutes=10)
-    assert rules.remaining_seconds(attempt.deadline_at, attempt.started_at) <= 50 * 60 + 7
+    assert rules.remaining_seconds(attempt.deadline_at, attempt.started_at) <= 50 * 60 + 12.64
 
 
 def test_no_start_after_the_latest_entry(formal_day, monkeypatch):
@@ -310,7 +310,7 @@ def test_the_waiting_room_says_when_the_latest_entry_has_passed(formal_day):
 
 def test_changing_the_spread_re_times_only_the_check_ins_not_started(formal_day):
     session = formal_day.session(start_in=timedelta(minutes=-1), duration_minutes=60)
-    started, started_client = _seated(formal_day, session, ticket="A1")  # delay 12 s
+    started, started_client = _seated(formal_day, session, ticket="A1")  # delay 10.425 s
     waiting, _client = _seated(formal_day, session, ticket="T000100001")
     _check_in(started, session)
     assert _start(started_client, session).status_code == 200
@@ -320,7 +320,7 @@ def test_changing_the_spread_re_times_only_the_check_ins_not_started(formal_day)
     examday.desk_update(session_code=str(session.code), actor=formal_day.exam_admin, approval_required=False,
                         stagger_seconds=600, latest_entry_minutes=30, proctor_ids=[], reason="Network is slow")
     moved = CheckIn.objects.get(candidate=waiting)
-    unlock = session.start_at + timedelta(seconds=396)
+    unlock = session.start_at + timedelta(seconds=123, milliseconds=797)
     assert (moved.unlock_at, moved.entry_closes_at, moved.deadline_at) == (
         unlock, session.start_at + timedelta(minutes=30), unlock + timedelta(minutes=60))
     after = CheckIn.objects.get(candidate=started)

@@ -1,6 +1,7 @@
 """The exam-day rules without a database: check-in window, unlock spread, entry, deadline, pause, integrity
 policy, and the policy file."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,25 +30,33 @@ def test_check_in_is_open_from_30_minutes_before_the_start_until_the_latest_entr
 
 def test_the_unlock_delay_is_fixed_by_the_ticket_and_within_the_spread():
     # Pinned: a reload, a second server or a restart must give a candidate the same unlock.
-    assert rules.stagger_offset("T000100001", 20) == 7
-    assert rules.stagger_offset("T000100002", 20) == 19
-    assert rules.stagger_offset("T000100001", 600) == 396
-    offsets = [rules.stagger_offset(f"T{n:09d}", 20) for n in range(500)]
-    assert min(offsets) == 0 and max(offsets) == 20
-    assert len(set(offsets)) == 21  # every second of the spread is used: the load is spread
-    assert offsets == [rules.stagger_offset(f"T{n:09d}", 20) for n in range(500)]
+    assert rules.stagger_offset("T000100001", 20) == timedelta(seconds=12, milliseconds=640)
+    assert rules.stagger_offset("T000100002", 20) == timedelta(seconds=13, milliseconds=618)
+    assert rules.stagger_offset("T000100001", 600) == timedelta(minutes=2, seconds=3, milliseconds=797)
+    offsets = [rules.stagger_offset(f"T{n:09d}", 20) for n in range(2000)]
+    assert timedelta(0) <= min(offsets) and max(offsets) <= timedelta(seconds=20)
+    assert offsets == [rules.stagger_offset(f"T{n:09d}", 20) for n in range(2000)]
+
+
+def test_the_unlocks_are_spread_inside_each_second_too():
+    # Whole seconds made a burst of every candidate of a second at once (170 starts at 10,000 over a minute).
+    offsets = [rules.stagger_offset(f"T{n:09d}", 60) for n in range(10_000)]
+    per_tenth = Counter(int(offset / timedelta(milliseconds=100)) for offset in offsets)
+    assert len(per_tenth) == 600  # every tenth of a second of the minute has its unlocks
+    assert max(per_tenth.values()) < 3 * 10_000 / 600
 
 
 @pytest.mark.parametrize("spread", [0, -5])
 def test_no_spread_unlocks_everyone_at_the_start(spread):
-    assert rules.stagger_offset("T000100002", spread) == 0
+    assert rules.stagger_offset("T000100002", spread) == timedelta(0)
 
 
 # ---- times of one candidate -------------------------------------------------------------------------------------
 
 def test_formal_times_give_the_full_duration_from_the_own_unlock_plus_extra_time():
-    unlock, entry_closes, deadline = rules.formal_times(start_at=START, stagger_seconds=19, duration_minutes=60,
-                                                        extra_minutes=15, latest_entry_minutes=15)
+    unlock, entry_closes, deadline = rules.formal_times(start_at=START, stagger=timedelta(seconds=19),
+                                                        duration_minutes=60, extra_minutes=15,
+                                                        latest_entry_minutes=15)
     assert unlock == START + timedelta(seconds=19)
     assert entry_closes == START + timedelta(minutes=15)
     assert deadline == START + timedelta(seconds=19) + timedelta(minutes=75)
@@ -55,8 +64,9 @@ def test_formal_times_give_the_full_duration_from_the_own_unlock_plus_extra_time
 
 def test_every_candidate_has_a_moment_at_which_they_may_start():
     # With no latest-entry slack (the desk allows 0), a staggered candidate may still start at their own unlock.
-    unlock, entry_closes, _deadline = rules.formal_times(start_at=START, stagger_seconds=19, duration_minutes=60,
-                                                         extra_minutes=0, latest_entry_minutes=0)
+    unlock, entry_closes, _deadline = rules.formal_times(start_at=START, stagger=timedelta(seconds=19),
+                                                         duration_minutes=60, extra_minutes=0,
+                                                         latest_entry_minutes=0)
     assert rules.entry_problem(moment=unlock, state="approved", unlock_at=unlock, entry_closes_at=entry_closes) is None
 
 
@@ -148,7 +158,7 @@ def test_a_policy_without_a_rule_for_every_kind_is_refused():
 
 def test_the_latest_entry_is_never_after_the_deadline():
     # A latest entry longer than the exam (the desk allows up to 600 minutes) would start attempts already due.
-    unlock, entry_closes, deadline = rules.formal_times(start_at=START, stagger_seconds=0, duration_minutes=30,
+    unlock, entry_closes, deadline = rules.formal_times(start_at=START, stagger=timedelta(0), duration_minutes=30,
                                                         extra_minutes=0, latest_entry_minutes=45)
     assert (unlock, entry_closes, deadline) == (START, START + timedelta(minutes=30), START + timedelta(minutes=30))
     assert rules.entry_problem(moment=deadline + timedelta(seconds=1), state="approved", unlock_at=unlock,
