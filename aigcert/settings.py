@@ -309,3 +309,7 @@ EXAM_SAVE_GRACE_SECONDS = int(os.environ.get("EXAM_SAVE_GRACE_SECONDS", "5"))
 EXAM_PAUSE_MAX_MINUTES = int(os.environ.get("EXAM_PAUSE_MAX_MINUTES", "180"))
 EXAM_AUTOSAVE_MAX_BYTES = int(os.environ.get("EXAM_AUTOSAVE_MAX_KB", "256")) << 10
 EXAM_UPLOAD_MAX_MB = int(os.environ.get("EXAM_UPLOAD_MAX_MB", "50"))
+# The hot statements as server-side prepared statements on PostgreSQL (ADR 0014). Off behind a pooler in
+# transaction mode (PgBouncer's pool_mode=transaction), where a statement prepared on one server connection is
+# missing on the next.
+EXAM_PREPARED_STATEMENTS = env_bool("EXAM_PREPARED_STATEMENTS", True)

@@ -14,15 +14,23 @@ into the new attempt inside the database: in the unlock minute every candidate s
 querysets and encoding the order again cost more than the database did (docs/benchmarks.md, "Fourth round"). The
 submit minute is the same: every candidate submits in it, so the submit's read of the answers and its close are
 fixed statements too ("Fifth round").
+
+On PostgreSQL each of these runs as a prepared statement (ADR 0014): the server parses it once per pooled connection
+and, after a few runs, plans it once too. For such small statements parsing and planning were half of what
+PostgreSQL spent on them.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 from aigcert.delivery.models import Attempt, CheckIn, Response
@@ -32,6 +40,41 @@ _CASTS = {  # PostgreSQL needs the column types of a UNION of bare parameters; S
                    "bool": "CAST(%s AS boolean)", "time": "CAST(%s AS timestamptz)"},
     "sqlite": {"int": "%s", "text": "%s", "json": "%s", "bool": "%s", "time": "%s"},
 }
+
+
+@cache
+def _cursor_classes() -> tuple[type, type]:
+    """Django's server-binding cursor, and one whose statements a query log can read (tests, DEBUG)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class LoggedServerBindingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, **kwargs):
+            result = super().execute(query, params, **kwargs)
+            if self._query is None:  # psycopg keeps no query for a prepared run; Django's query log reads it
+                self._query = self._convert_query(query, params)
+            return result
+
+    return ServerBindingCursor, LoggedServerBindingCursor
+
+
+@contextmanager
+def prepared() -> Iterator[None]:
+    """Inside the block, statements on this thread's connection (a raw queryset's too) run as prepared statements
+    on PostgreSQL; elsewhere, and with EXAM_PREPARED_STATEMENTS off, nothing changes. Only for the fixed statements
+    of this module: the ORM compiles its SQL for client-side binding, and a long tail of distinct ORM statements
+    would only fill the connection's cache."""
+    if connection.vendor != "postgresql" or not settings.EXAM_PREPARED_STATEMENTS:
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    saved = raw.cursor_factory, raw.prepare_threshold
+    # Django turns preparing off for the connection (threshold None); 0 prepares a statement at its first run.
+    raw.cursor_factory, raw.prepare_threshold = _cursor_classes()[connection.queries_logged], 0
+    try:
+        yield
+    finally:  # the connection goes back as it came: other statements are bound on the client and never prepared
+        raw.cursor_factory, raw.prepare_threshold = saved
 
 
 def responses_upsert(*, attempt_id: int, device: str, rows: list[tuple[str, Any, bool, int]],
@@ -70,7 +113,7 @@ def responses_upsert(*, attempt_id: int, device: str, rows: list[tuple[str, Any,
     for slot, value, flagged, seq in rows:
         params += [attempt_id, slot, json.dumps(value, ensure_ascii=False), bool(flagged), int(seq), stamp]
     params += [attempt_id, Attempt.State.OPEN, device]
-    with connection.cursor() as cursor:
+    with prepared(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {slot: seq for slot, seq in cursor.fetchall()}
 
@@ -78,7 +121,7 @@ def responses_upsert(*, attempt_id: int, device: str, rows: list[tuple[str, Any,
 def responses_values(attempt_id: int) -> dict[str, Any]:
     """{slot: value} of an attempt's stored answers, for its receipt: in the submit minute a queryset's compile cost
     more than the read."""
-    with connection.cursor() as cursor:
+    with prepared(), connection.cursor() as cursor:
         cursor.execute(f'SELECT slot, value FROM "{Response._meta.db_table}" WHERE attempt_id = %s',  # noqa: S608
                        [attempt_id])
         # SQL NULL (a value the ORM wrote as None) is None, as the queryset gave it.
@@ -91,7 +134,7 @@ def attempt_close_row(*, attempt_id: int, state: str, closed_at: datetime, by_se
     sql = (f'UPDATE "{Attempt._meta.db_table}" SET state = %s, closed_at = %s, closed_by_server = %s, '  # noqa: S608
            "submit_key = %s, device = '', paused_at = NULL, answered_count = %s, answers_hash = %s "
            "WHERE id = %s AND state = %s")
-    with connection.cursor() as cursor:
+    with prepared(), connection.cursor() as cursor:
         cursor.execute(sql, [state, connection.ops.adapt_datetimefield_value(closed_at), by_server, key, answered,
                              digest, attempt_id, Attempt.State.OPEN])
         return cursor.rowcount == 1
@@ -130,7 +173,8 @@ def checkin_for_start(session_code: str, candidate_id: int) -> CheckIn | None:
     formal = Attempt.Kind.FORMAL
     session_key = field("session").related_model._meta.get_field("code").get_db_prep_value(session_code, connection)
     params = [formal, str(session_code), formal, Attempt.State.OPEN, formal, session_key, candidate_id]
-    checkin = next(iter(CheckIn.objects.raw(sql, params)), None)
+    with prepared():
+        checkin = next(iter(CheckIn.objects.raw(sql, params)), None)
     if checkin is not None:  # a joined column gets no converter: SQLite gives the UUID as 32 hex digits
         checkin.paper_code = str(uuid.UUID(str(checkin.paper_code)))
     return checkin
@@ -150,6 +194,6 @@ def attempt_insert_from_checkin(*, attempt: Attempt, checkin_id: int, schema_tex
            f'FROM "{CheckIn._meta.db_table}" c WHERE c.id = %s RETURNING "id"')
     params = [f.get_db_prep_save(getattr(attempt, f.attname), connection) for f in fields]
     params += [order_text, schema_text, checkin_id]
-    with connection.cursor() as cursor:
+    with prepared(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]

@@ -16,7 +16,7 @@ from aigcert.accounts import api as accounts
 from aigcert.accounts.api import Role
 from aigcert.catalog.api import ItemType
 from aigcert.core.api import NotFound, now, today
-from aigcert.delivery import examday, rules
+from aigcert.delivery import examday, hotpath, rules
 from aigcert.delivery.models import Attempt, CheckIn, IntegrityEvent, ProctorAction, Response, SessionDesk
 from aigcert.delivery.policy import exam_day_policy
 from aigcert.enrolment import api as enrolment
@@ -40,7 +40,8 @@ def attempt_with_login(code, candidate_id: int, *, lock: bool = False) -> Attemp
            f'FROM "{Attempt._meta.db_table}" a JOIN "{user_table}" u ON u."id" = a."candidate_id" '
            f'WHERE a."code" = %s AND a."candidate_id" = %s{locking}')
     code_value = Attempt._meta.get_field("code").get_db_prep_value(code, connection)
-    return next(iter(Attempt.objects.raw(sql, [code_value, candidate_id])), None)
+    with hotpath.prepared():
+        return next(iter(Attempt.objects.raw(sql, [code_value, candidate_id])), None)
 
 
 def responses_of(attempt: Attempt) -> dict[str, Response]:

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import resolve, reverse
 from django.urls.resolvers import URLResolver
@@ -213,3 +214,44 @@ def test_a_start_with_a_login_made_before_a_key_rotation_goes_ahead_while_the_ol
     started = client.post(reverse("delivery:exam_day_start", args=[session.code]), HTTP_ACCEPT="application/json")
     assert started.status_code == 200, started.content
     assert Attempt.objects.filter(candidate=user, state=Attempt.State.OPEN).count() == 1
+
+
+# ---- prepared statements (PostgreSQL) ---------------------------------------------------------------------------
+
+HOT_STATEMENTS = {  # a fragment of each fixed statement → its runs in one save and one submit
+    'FROM "delivery_attempt" a JOIN "accounts_user"': 2,  # the save's read and the submit's locked read
+    'INSERT INTO "delivery_response"': 1,  # the save's upsert (the submit brings no answers)
+    'SELECT slot, value FROM "delivery_response"': 1,  # the receipt
+    'UPDATE "delivery_attempt" SET state': 1,  # the close
+}
+
+
+def _prepared_runs() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def _runs_of(runs: dict[str, int], fragment: str) -> int:
+    return sum(n for statement, n in runs.items() if fragment in statement)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side prepared statements are PostgreSQL's")
+@pytest.mark.parametrize("on", [True, False])
+def test_the_hot_statements_run_prepared_on_postgresql_unless_turned_off(player, settings, on):
+    settings.EXAM_PREPARED_STATEMENTS = on
+    client, token, attempt, started = player
+    before = _prepared_runs()
+    saved = post_json(client, started["player"]["saveUrl"],
+                      {"device": started["player"]["device"], "responses": [_entry(attempt)]}, HTTP_X_CSRFTOKEN=token)
+    submitted = post_json(client, started["player"]["submitUrl"],
+                          {"key": "k1", "device": started["player"]["device"], "responses": []},
+                          HTTP_X_CSRFTOKEN=token)
+    assert (saved.status_code, submitted.status_code) == (200, 200)
+    after = _prepared_runs()
+    grown = {fragment: _runs_of(after, fragment) - _runs_of(before, fragment) for fragment in HOT_STATEMENTS}
+    assert grown == (HOT_STATEMENTS if on else dict.fromkeys(HOT_STATEMENTS, 0))
+    # The connection goes back to client-side binding after each: the ORM's statements (the audit rows, the
+    # outbox, the session) are never prepared.
+    assert not [s for s in after if "core_" in s or "django_session" in s or "accounts_user\" WHERE" in s]
+    assert attempt.responses.count() == 1 and Attempt.objects.get(pk=attempt.pk).state == Attempt.State.SUBMITTED
