@@ -49,10 +49,11 @@ def _cursor_classes() -> tuple[type, type]:
 
     class LoggedServerBindingCursor(ServerBindingCursor):
         def execute(self, query, params=None, **kwargs):
-            result = super().execute(query, params, **kwargs)
-            if self._query is None:  # psycopg keeps no query for a prepared run; Django's query log reads it
-                self._query = self._convert_query(query, params)
-            return result
+            try:
+                return super().execute(query, params, **kwargs)
+            finally:  # psycopg keeps no query for a prepared run (or a failed one); Django's query log reads it
+                if self._query is None:
+                    self._query = self._convert_query(query, params)
 
     return ServerBindingCursor, LoggedServerBindingCursor
 

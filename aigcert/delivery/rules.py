@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 CHOICE_TYPES = ("single_choice", "multiple_choice")
@@ -111,9 +111,13 @@ def due_for_close(*, deadline_at: datetime, moment: datetime, grace_seconds: int
     return moment > deadline_at + timedelta(seconds=grace_seconds)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def epoch_ms(moment: datetime) -> int:
     """A moment as the browser's clock counts it (milliseconds since the epoch)."""
-    return int(moment.timestamp() * 1000)
+    # In whole numbers: through a float an unlock at .640 s could come out as .639, a millisecond early.
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def remaining_seconds(deadline_at: datetime, moment: datetime) -> int:

@@ -6,12 +6,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.urls import resolve, reverse
 from django.urls.resolvers import URLResolver
 
-from aigcert.delivery import examday
+from aigcert.delivery import examday, hotpath
 from aigcert.delivery.middleware import HOT_PATH, ExamHotPathMiddleware
 from aigcert.delivery.models import Attempt
 from aigcert.delivery.tests.conftest import EN, post_json, responses_table
@@ -218,17 +218,24 @@ def test_a_start_with_a_login_made_before_a_key_rotation_goes_ahead_while_the_ol
 
 # ---- prepared statements (PostgreSQL) ---------------------------------------------------------------------------
 
-HOT_STATEMENTS = {  # a fragment of each fixed statement → its runs in one save and one submit
+HOT_STATEMENTS = {  # a fragment of each fixed statement → its runs in one start, one save and one submit
+    'FROM "delivery_checkin" c JOIN': 1,  # the start's read of the check-in
+    'INSERT INTO "delivery_attempt"': 1,  # the start's insert
     'FROM "delivery_attempt" a JOIN "accounts_user"': 2,  # the save's read and the submit's locked read
     'INSERT INTO "delivery_response"': 1,  # the save's upsert (the submit brings no answers)
     'SELECT slot, value FROM "delivery_response"': 1,  # the receipt
     'UPDATE "delivery_attempt" SET state': 1,  # the close
 }
 
+needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
+                                      reason="server-side prepared statements are PostgreSQL's")
+
 
 def _prepared_runs() -> dict[str, int]:
+    # One statement's text can be prepared more than once (its parameters' types differ): their runs add up.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        cursor.execute("SELECT statement, SUM(generic_plans + custom_plans) FROM pg_prepared_statements "
+                       "GROUP BY statement")
         return dict(cursor.fetchall())
 
 
@@ -236,12 +243,18 @@ def _runs_of(runs: dict[str, int], fragment: str) -> int:
     return sum(n for statement, n in runs.items() if fragment in statement)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side prepared statements are PostgreSQL's")
+@needs_postgresql
 @pytest.mark.parametrize("on", [True, False])
-def test_the_hot_statements_run_prepared_on_postgresql_unless_turned_off(player, settings, on):
+def test_the_hot_statements_run_prepared_on_postgresql_unless_turned_off(formal_day, settings, on):
     settings.EXAM_PREPARED_STATEMENTS = on
-    client, token, attempt, started = player
+    session = formal_day.session(start_in=timedelta(minutes=-1))
+    user, client = _checked_in(formal_day, session, "T000300002", enforce_csrf_checks=True)
+    client.get(f"/exam/session/{session.code}/")
+    token = client.cookies["csrftoken"].value
     before = _prepared_runs()
+    started = client.post(f"/exam/session/{session.code}/start/", HTTP_ACCEPT="application/json",
+                          HTTP_X_CSRFTOKEN=token).json()
+    attempt = Attempt.objects.get(candidate=user)
     saved = post_json(client, started["player"]["saveUrl"],
                       {"device": started["player"]["device"], "responses": [_entry(attempt)]}, HTTP_X_CSRFTOKEN=token)
     submitted = post_json(client, started["player"]["submitUrl"],
@@ -255,3 +268,14 @@ def test_the_hot_statements_run_prepared_on_postgresql_unless_turned_off(player,
     # outbox, the session) are never prepared.
     assert not [s for s in after if "core_" in s or "django_session" in s or "accounts_user\" WHERE" in s]
     assert attempt.responses.count() == 1 and Attempt.objects.get(pk=attempt.pk).state == Attempt.State.SUBMITTED
+
+
+@needs_postgresql
+def test_a_failure_inside_the_block_leaves_the_connection_as_django_made_it(db):
+    connection.ensure_connection()
+    raw = connection.connection
+    before = (raw.cursor_factory, raw.prepare_threshold)
+    with pytest.raises(DatabaseError), hotpath.prepared(), connection.cursor() as cursor:
+        assert (raw.cursor_factory, raw.prepare_threshold) != before
+        cursor.execute("SELECT 1 / (SELECT COUNT(*) FROM delivery_attempt WHERE id < 0)")
+    assert (raw.cursor_factory, raw.prepare_threshold) == before
