@@ -12,12 +12,13 @@ and Redis DB 5 (sessions and cache, flushed for every run):
    blueprint: 4 forms of 100 items), N candidates (bulk-created) with confirmed seats and unique ticket numbers.
    Logging in is not measured: each candidate's Django session is minted straight into Redis (what `login()`
    stores: user id, backend, session auth hash), and the client gets that session cookie.
-2. a production-like server: granian (`aigcert.wsgi`, 2 workers × 8 threads; `--server gunicorn` for gunicorn's
+2. a production-like server: granian (`aigcert.wsgi`, 2 workers × 4 threads; `--server gunicorn` for gunicorn's
    gthread workers), DEBUG off, Redis sessions, psycopg pool, and `aigcert finalize --every 2` beside it,
    started by this script and stopped at the end.
-3. the load client (asyncio, one task per candidate, HTTP/1.1 with `Connection: close`; it runs on the same
-   machine as the server): each candidate opens the session page, checks in (the form, with its CSRF token), reads
-   its unlock time from the status endpoint, waits (optionally polling the status as the waiting room does),
+3. the load client (asyncio on uvloop, one task per candidate, HTTP/1.1 with `Connection: close`; it runs on the
+   same machine as the server, so it keeps its own pauses out of the measurement: see `ClientGc`): each candidate
+   opens the session page, checks in (the form, with its CSRF token), reads its unlock time from the status
+   endpoint, waits (optionally polling the status as the waiting room does),
    POSTs the start at its unlock (start + the ticket's stagger), loads the player page and reads the items and
    options from it, then autosaves every 30 s ± 3 s (the first save at a random point of the first 30 s) with the
    1-3 items it changed since the last save, as `player.js` does with its queue (unconfirmed answers stay queued).
@@ -38,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gc
 import hashlib
 import json
 import os
@@ -233,6 +235,8 @@ def server_start(args, env: dict[str, str], log_dir: Path) -> list[subprocess.Po
         command = [str(VENV / "granian"), "--interface", "wsgi", "aigcert.wsgi:application", "--host", "127.0.0.1",
                    "--port", str(args.port), "--workers", str(args.workers), "--blocking-threads", str(args.threads),
                    "--backlog", "4096", "--respawn-failed-workers", "--no-ws", "--log-level", "warning"]
+        if args.access_log:  # the server's own time per request (in its thread, not counting its queue)
+            command += ["--access-log", "--access-log-fmt", "%(time)s %(method)s %(path)s %(status)d %(dt_ms).1f"]
     else:
         command = [str(VENV / "gunicorn"), "aigcert.wsgi", "--bind", f"127.0.0.1:{args.port}", "--workers",
                    str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread", "--backlog", "4096",
@@ -344,6 +348,53 @@ class CpuSampler(threading.Thread):
 
 
 # ---- HTTP client ------------------------------------------------------------------------------------------------
+
+class ClientGc:
+    """The load client's own garbage-collector pauses, kept out of the server's latency.
+
+    The client holds every candidate's items, the values it sent and every latency: at 10,000 candidates over two
+    million objects, and one full collection of them stops the event loop for about half a second (0.47 s for a
+    synthetic copy of that heap), which every request in flight would then count as server latency. With `frozen`
+    (the default) what the setup made is frozen and the full collections (generation 2) are off for the load; the
+    young generations are still collected. `on` is Python's default. Every pause is recorded either way.
+    """
+
+    def __init__(self, mode: str):
+        self.mode = mode
+        self.pauses: dict[int, list[tuple[float, float]]] = defaultdict(list)  # generation → [(wall, ms)]
+        self._began = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append((time.time(), (time.perf_counter() - self._began) * 1000))
+
+    def __enter__(self) -> ClientGc:
+        if self.mode == "frozen":
+            gc.collect()
+            gc.freeze()
+            self._thresholds = gc.get_threshold()
+            gc.set_threshold(self._thresholds[0], self._thresholds[1], 10**9)
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self._callback)
+        if self.mode == "frozen":
+            gc.set_threshold(*self._thresholds)
+            gc.unfreeze()
+
+    def summary(self, origin: float) -> dict:
+        """Per generation: collections, total and longest pause; and every pause of 50 ms or more (s from origin)."""
+        out: dict = {"mode": self.mode}
+        for generation, pauses in sorted(self.pauses.items()):
+            out[f"generation {generation}"] = {
+                "n": len(pauses), "total_ms": round(sum(ms for _at, ms in pauses), 1),
+                "max_ms": round(max(ms for _at, ms in pauses), 1),
+                "over_50ms": [[round(at - origin, 1), round(ms, 1)] for at, ms in pauses if ms >= 50]}
+        return out
+
 
 class Stats:
     def __init__(self):
@@ -786,7 +837,13 @@ def run(args) -> int:
         }
         stats = Stats()
         t_load = time.time()
-        candidates = asyncio.run(load(setup["clients"], plan, stats, args.seed))
+        with ClientGc(args.client_gc) as client_gc:
+            if args.loop == "uvloop":
+                import uvloop
+
+                candidates = uvloop.run(load(setup["clients"], plan, stats, args.seed))
+            else:
+                candidates = asyncio.run(load(setup["clients"], plan, stats, args.seed))
         t_done = time.time()
         print(f"load done in {t_done - t_load:.0f} s", flush=True)
 
@@ -794,6 +851,7 @@ def run(args) -> int:
                         "server": {"kind": args.server, "workers": args.workers, "threads": args.threads,
                                    "pool_min": args.pool_min, "pool_max": args.pool_max, "grace_s": args.grace,
                                    "finalize_every_s": 2},
+                        "client": {"loop": args.loop, "gc": client_gc.summary(start_wall)},
                         "checkin": args.checkin, "stagger_s": spread,
                         "timeouts_s": {"start and page": 120, "other": 30},
                         "interval_s": args.interval, "jitter_s": args.jitter, "poll": args.poll,
@@ -839,6 +897,9 @@ def run(args) -> int:
         result["autosave_p99_per_10s"] = {
             str(t): [len(v), round(sorted(v)[min(len(v) - 1, int(0.99 * len(v)))], 1)]
             for t, v in sorted(buckets.items())}
+        result["autosave_slowest"] = [  # [s from the session start, ms]: to set beside the server's access log
+            [round(at - start_wall, 2), round(ms, 1)]
+            for at, ms in sorted(stats.latency.get("autosave", []), key=lambda sample: -sample[1])[:30]]
         result["answers"] = answers_check(candidates)
         connection.close()
         RESULTS.mkdir(exist_ok=True)
@@ -891,6 +952,11 @@ def main() -> int:
     r.add_argument("--log-level", default="WARNING", help="the server's LOG_LEVEL")
     r.add_argument("--rebuild-template", action="store_true")
     r.add_argument("--seed", type=int, default=6)
+    r.add_argument("--access-log", action="store_true",
+                   help="granian's access log with each request's time in the app, into the server log")
+    r.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop", help="the load client's event loop")
+    r.add_argument("--client-gc", choices=["frozen", "on"], default="frozen",
+                   help="the load client's garbage collector during the load (see ClientGc)")
     args = parser.parse_args()
     def stop(*_args):  # the server stops and the flag goes with this script
         server_stop(PROCESSES)
