@@ -41,6 +41,7 @@ import asyncio
 import base64
 import gc
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -305,6 +306,16 @@ def _postgres_pids() -> list[int]:
     return pids
 
 
+def _disk_counters() -> dict[str, int]:
+    """Writes completed and milliseconds spent writing, summed over the machine's whole disks (/proc/diskstats)."""
+    writes = write_ms = 0
+    for line in Path("/proc/diskstats").read_text().splitlines():
+        fields = line.split()
+        if Path(f"/sys/block/{fields[2]}/device").exists():  # a disk, not a partition, loop or device-mapper
+            writes, write_ms = writes + int(fields[7]), write_ms + int(fields[10])
+    return {"writes": writes, "write_ms": write_ms}
+
+
 class CpuSampler(threading.Thread):
     """Cumulative CPU seconds of the web workers, PostgreSQL, the finalizer and this client, once a second; dead
     processes keep the last value seen (PostgreSQL backends come and go)."""
@@ -315,6 +326,10 @@ class CpuSampler(threading.Thread):
         self.samples: list[tuple[float, dict[str, float]]] = []
         self.stop_flag = threading.Event()
         self.seen: dict[str, dict[int, float]] = defaultdict(dict)
+        # The disk and PostgreSQL's WAL, once a second too: every autosave is a commit, and a commit waits for its
+        # WAL to reach the disk, so a disk that stalls stalls every request at once.
+        self.io_samples: list[tuple[float, dict[str, int]]] = []
+        self._wal = None
 
     def snapshot(self) -> dict[str, float]:
         groups = {"web": [self.web_pid, *_children(self.web_pid)], "postgres": _postgres_pids(),
@@ -333,9 +348,40 @@ class CpuSampler(threading.Thread):
         totals["steal"] = cpu[7] / CLK
         return totals
 
+    def io_snapshot(self) -> dict[str, int]:
+        import psycopg
+
+        counters = _disk_counters()
+        try:
+            if self._wal is None:
+                self._wal = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True)
+            counters["wal_bytes"], counters["wal_fpi"], counters["wal_sync"] = (int(v) for v in self._wal.execute(
+                "SELECT wal_bytes, wal_fpi, wal_sync FROM pg_stat_wal").fetchone())
+        except psycopg.Error:  # PostgreSQL away for a moment: the disk counters still count
+            self._wal = None
+        return counters
+
+    def io(self, t0: float, t1: float) -> dict[str, float]:
+        """Per second between two wall-clock times: disk writes, WAL bytes, full-page images and WAL syncs; the
+        average time of a disk write, and that average in the worst one-second interval."""
+        inside = [s for s in self.io_samples if t0 <= s[0] <= t1 and "wal_bytes" in s[1]]
+        if len(inside) < 2:
+            return {}
+        (a_t, a), (b_t, b) = inside[0], inside[-1]
+        span = b_t - a_t
+        worst = max(((y["write_ms"] - x["write_ms"]) / max(1, y["writes"] - x["writes"])
+                     for (_tx, x), (_ty, y) in itertools.pairwise(inside)), default=0.0)
+        return {"disk_writes_per_s": round((b["writes"] - a["writes"]) / span),
+                "disk_write_ms_avg": round((b["write_ms"] - a["write_ms"]) / max(1, b["writes"] - a["writes"]), 2),
+                "disk_write_ms_avg_worst_second": round(worst, 1),
+                "wal_kb_per_s": round((b["wal_bytes"] - a["wal_bytes"]) / span / 1024),
+                "wal_full_page_images_per_s": round((b["wal_fpi"] - a["wal_fpi"]) / span),
+                "wal_syncs_per_s": round((b["wal_sync"] - a["wal_sync"]) / span)}
+
     def run(self) -> None:
         while not self.stop_flag.is_set():
             self.samples.append((time.time(), self.snapshot()))
+            self.io_samples.append((time.time(), self.io_snapshot()))
             self.stop_flag.wait(1.0)
 
     def usage(self, t0: float, t1: float) -> dict[str, float]:
@@ -787,7 +833,10 @@ def run(args) -> int:
                            env={**os.environ, **base_env(args, database=TEMPLATE, pooled=False),
                                 "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend"})
             admin_sql(f"COMMENT ON DATABASE {TEMPLATE} IS '{template_mark()}'")
-        admin_sql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", f"CREATE DATABASE {DB} TEMPLATE {TEMPLATE}")
+        admin_sql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", f"CREATE DATABASE {DB} TEMPLATE {TEMPLATE}",
+                  # In PostgreSQL's own log: what in the run's database took 200 ms or more, and lock waits.
+                  f"ALTER DATABASE {DB} SET log_min_duration_statement = 200",
+                  f"ALTER DATABASE {DB} SET log_lock_waits = on")
         os.environ.update(env_self)
         os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
         import django
@@ -889,6 +938,7 @@ def run(args) -> int:
             print(f"finalize poll took {time.time() - t_final:.0f} s", flush=True)
         time.sleep(1.5)
         result["cpu_cores_used"] = {name: sampler.usage(*span) for name, span in phases.items()}
+        result["disk_and_wal"] = {name: sampler.io(*span) for name, span in phases.items()}
         # Where the slow saves are: per phase, and p99 per 10 s from the session start (a hiccup vs a queue).
         result["autosave_by_phase"] = {name: stats.summary("autosave", *span) for name, span in phases.items()}
         buckets: dict[int, list[float]] = {}
