@@ -30,7 +30,8 @@ and Redis DB 5 (sessions and cache, flushed for every run):
    last confirmed one is counted as "newer unconfirmed" (a write whose reply was lost), not as lost.
 
 Prints per-endpoint p50/p95/p99/max and errors, the CPU used by the server, PostgreSQL and the client during each
-phase, and writes everything to bench/results/exam_day-<N>-<end>-<time>.json. /tmp/bench-running exists while a
+phase (and the disk's writes and PostgreSQL's WAL, the slowest saves and the client's own collector pauses), and
+writes everything to bench/results/exam_day-<N>-<end>-<time>.json. /tmp/bench-running exists while a
 run is going (a PostgreSQL fault drill waits for it to go away).
 """
 
@@ -354,29 +355,38 @@ class CpuSampler(threading.Thread):
         counters = _disk_counters()
         try:
             if self._wal is None:
-                self._wal = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True)
+                # Short timeouts: a PostgreSQL that hangs must not stop this thread's CPU samples as well.
+                self._wal = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=2",
+                                            autocommit=True, options="-c statement_timeout=2000")
             counters["wal_bytes"], counters["wal_fpi"], counters["wal_sync"] = (int(v) for v in self._wal.execute(
                 "SELECT wal_bytes, wal_fpi, wal_sync FROM pg_stat_wal").fetchone())
         except psycopg.Error:  # PostgreSQL away for a moment: the disk counters still count
+            if self._wal is not None:
+                self._wal.close()
             self._wal = None
         return counters
 
     def io(self, t0: float, t1: float) -> dict[str, float]:
         """Per second between two wall-clock times: disk writes, WAL bytes, full-page images and WAL syncs; the
         average time of a disk write, and that average in the worst one-second interval."""
-        inside = [s for s in self.io_samples if t0 <= s[0] <= t1 and "wal_bytes" in s[1]]
+        inside = [s for s in self.io_samples if t0 <= s[0] <= t1]
         if len(inside) < 2:
             return {}
         (a_t, a), (b_t, b) = inside[0], inside[-1]
         span = b_t - a_t
         worst = max(((y["write_ms"] - x["write_ms"]) / max(1, y["writes"] - x["writes"])
                      for (_tx, x), (_ty, y) in itertools.pairwise(inside)), default=0.0)
-        return {"disk_writes_per_s": round((b["writes"] - a["writes"]) / span),
-                "disk_write_ms_avg": round((b["write_ms"] - a["write_ms"]) / max(1, b["writes"] - a["writes"]), 2),
-                "disk_write_ms_avg_worst_second": round(worst, 1),
-                "wal_kb_per_s": round((b["wal_bytes"] - a["wal_bytes"]) / span / 1024),
-                "wal_full_page_images_per_s": round((b["wal_fpi"] - a["wal_fpi"]) / span),
-                "wal_syncs_per_s": round((b["wal_sync"] - a["wal_sync"]) / span)}
+        out = {"disk_writes_per_s": round((b["writes"] - a["writes"]) / span),
+               "disk_write_ms_avg": round((b["write_ms"] - a["write_ms"]) / max(1, b["writes"] - a["writes"]), 2),
+               "disk_write_ms_avg_worst_second": round(worst, 1)}
+        wal = [s for s in inside if "wal_bytes" in s[1]]  # seconds when PostgreSQL answered
+        if len(wal) >= 2:
+            (a_t, a), (b_t, b) = wal[0], wal[-1]
+            span = b_t - a_t
+            out |= {"wal_kb_per_s": round((b["wal_bytes"] - a["wal_bytes"]) / span / 1024),
+                    "wal_full_page_images_per_s": round((b["wal_fpi"] - a["wal_fpi"]) / span),
+                    "wal_syncs_per_s": round((b["wal_sync"] - a["wal_sync"]) / span)}
+        return out
 
     def run(self) -> None:
         while not self.stop_flag.is_set():
@@ -407,14 +417,17 @@ class ClientGc:
 
     def __init__(self, mode: str):
         self.mode = mode
-        self.pauses: dict[int, list[tuple[float, float]]] = defaultdict(list)  # generation → [(wall, ms)]
-        self._began = 0.0
+        # generation → [(wall clock, ms of wall time, ms of this thread's CPU)]: wall time includes any moment the
+        # client was not scheduled, CPU time is the collector's own work.
+        self.pauses: dict[int, list[tuple[float, float, float]]] = defaultdict(list)
+        self._began = self._began_cpu = 0.0
 
     def _callback(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._began = time.perf_counter()
+            self._began, self._began_cpu = time.perf_counter(), time.thread_time()
         else:
-            self.pauses[info["generation"]].append((time.time(), (time.perf_counter() - self._began) * 1000))
+            self.pauses[info["generation"]].append((time.time(), (time.perf_counter() - self._began) * 1000,
+                                                    (time.thread_time() - self._began_cpu) * 1000))
 
     def __enter__(self) -> ClientGc:
         if self.mode == "frozen":
@@ -432,13 +445,16 @@ class ClientGc:
             gc.unfreeze()
 
     def summary(self, origin: float) -> dict:
-        """Per generation: collections, total and longest pause; and every pause of 50 ms or more (s from origin)."""
+        """Per generation: collections, total and longest pause (wall time, and the longest in CPU time); and every
+        pause of 50 ms or more of wall time as [s from origin, wall ms, CPU ms]."""
         out: dict = {"mode": self.mode}
         for generation, pauses in sorted(self.pauses.items()):
             out[f"generation {generation}"] = {
-                "n": len(pauses), "total_ms": round(sum(ms for _at, ms in pauses), 1),
-                "max_ms": round(max(ms for _at, ms in pauses), 1),
-                "over_50ms": [[round(at - origin, 1), round(ms, 1)] for at, ms in pauses if ms >= 50]}
+                "n": len(pauses), "total_ms": round(sum(ms for _at, ms, _cpu in pauses), 1),
+                "max_ms": round(max(ms for _at, ms, _cpu in pauses), 1),
+                "max_cpu_ms": round(max(cpu for _at, _ms, cpu in pauses), 1),
+                "over_50ms": [[round(at - origin, 1), round(ms, 1), round(cpu, 1)]
+                              for at, ms, cpu in pauses if ms >= 50]}
         return out
 
 
@@ -834,9 +850,11 @@ def run(args) -> int:
                                 "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend"})
             admin_sql(f"COMMENT ON DATABASE {TEMPLATE} IS '{template_mark()}'")
         admin_sql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", f"CREATE DATABASE {DB} TEMPLATE {TEMPLATE}",
-                  # In PostgreSQL's own log: what in the run's database took 200 ms or more, and lock waits.
+                  # In PostgreSQL's own log: what in the run's database took 200 ms or more, and lock waits of
+                  # 100 ms or more (log_lock_waits reports a wait once it passes deadlock_timeout).
                   f"ALTER DATABASE {DB} SET log_min_duration_statement = 200",
-                  f"ALTER DATABASE {DB} SET log_lock_waits = on")
+                  f"ALTER DATABASE {DB} SET log_lock_waits = on",
+                  f"ALTER DATABASE {DB} SET deadlock_timeout = '100ms'")
         os.environ.update(env_self)
         os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
         import django
