@@ -358,8 +358,9 @@ class CpuSampler(threading.Thread):
                 # Short timeouts: a PostgreSQL that hangs must not stop this thread's CPU samples as well.
                 self._wal = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=2",
                                             autocommit=True, options="-c statement_timeout=2000")
-            counters["wal_bytes"], counters["wal_fpi"], counters["wal_sync"] = (int(v) for v in self._wal.execute(
-                "SELECT wal_bytes, wal_fpi, wal_sync FROM pg_stat_wal").fetchone())
+            row = self._wal.execute("SELECT wal_bytes, wal_fpi, wal_sync, wal_sync_time FROM pg_stat_wal").fetchone()
+            counters["wal_bytes"], counters["wal_fpi"], counters["wal_sync"] = (int(v) for v in row[:3])
+            counters["wal_sync_ms"] = float(row[3])  # counted by the run's sessions (track_wal_io_timing below)
         except psycopg.Error:  # PostgreSQL away for a moment: the disk counters still count
             if self._wal is not None:
                 self._wal.close()
@@ -383,9 +384,15 @@ class CpuSampler(threading.Thread):
         if len(wal) >= 2:
             (a_t, a), (b_t, b) = wal[0], wal[-1]
             span = b_t - a_t
+            worst_sync = max(((y["wal_sync_ms"] - x["wal_sync_ms"]) / max(1, y["wal_sync"] - x["wal_sync"])
+                              for (_tx, x), (_ty, y) in itertools.pairwise(wal)), default=0.0)
             out |= {"wal_kb_per_s": round((b["wal_bytes"] - a["wal_bytes"]) / span / 1024),
                     "wal_full_page_images_per_s": round((b["wal_fpi"] - a["wal_fpi"]) / span),
-                    "wal_syncs_per_s": round((b["wal_sync"] - a["wal_sync"]) / span)}
+                    "wal_syncs_per_s": round((b["wal_sync"] - a["wal_sync"]) / span),
+                    # A commit waits for its WAL sync: the average sync, and that average in the worst second.
+                    "wal_sync_ms_avg": round(
+                        (b["wal_sync_ms"] - a["wal_sync_ms"]) / max(1, b["wal_sync"] - a["wal_sync"]), 2),
+                    "wal_sync_ms_avg_worst_second": round(worst_sync, 1)}
         return out
 
     def run(self) -> None:
@@ -854,7 +861,9 @@ def run(args) -> int:
                   # 100 ms or more (log_lock_waits reports a wait once it passes deadlock_timeout).
                   f"ALTER DATABASE {DB} SET log_min_duration_statement = 200",
                   f"ALTER DATABASE {DB} SET log_lock_waits = on",
-                  f"ALTER DATABASE {DB} SET deadlock_timeout = '100ms'")
+                  f"ALTER DATABASE {DB} SET deadlock_timeout = '100ms'",
+                  # The time of each WAL sync, in pg_stat_wal, for the syncs the run's sessions make.
+                  f"ALTER DATABASE {DB} SET track_wal_io_timing = on")
         os.environ.update(env_self)
         os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
         import django
