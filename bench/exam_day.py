@@ -67,6 +67,7 @@ VENV = ROOT / ".venv" / "bin"
 DB = "bench_examday"
 TEMPLATE = "bench_examday_template"
 PG = "postgres://postgres@127.0.0.1:5432"
+ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"  # the maintenance database, for the script itself
 REDIS_URL = "redis://127.0.0.1:6379/5"
 DATA_DIR = Path("/tmp/aigcert-bench-examday")
 SECRET_KEY = "bench-examday-only-" + "x" * 40  # shared by the server and the session minting of this script
@@ -98,7 +99,7 @@ def base_env(args, *, database: str, pooled: bool) -> dict[str, str]:
 def admin_sql(*statements: str) -> None:
     import psycopg
 
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         for statement in statements:
             conn.execute(statement)
 
@@ -113,7 +114,7 @@ def template_ready() -> bool:
     """The template exists, its build finished (the build marks it as its last step) and it has every migration."""
     import psycopg
 
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         row = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
                            (TEMPLATE,)).fetchone()
     return row is not None and row[0] == template_mark()
@@ -317,6 +318,16 @@ def _disk_counters() -> dict[str, int]:
     return {"writes": writes, "write_ms": write_ms}
 
 
+def _per(a: dict, b: dict, amount: str, count: str) -> float:
+    """Between two counter samples: how much of `amount` per `count` (ms per write, ms per sync)."""
+    return (b[amount] - a[amount]) / max(1, b[count] - a[count])
+
+
+def _worst_per(samples: list[tuple[float, dict]], amount: str, count: str) -> float:
+    """The highest `_per` over consecutive samples (a second apart): the worst second."""
+    return max((_per(a, b, amount, count) for (_ta, a), (_tb, b) in itertools.pairwise(samples)), default=0.0)
+
+
 class CpuSampler(threading.Thread):
     """Cumulative CPU seconds of the web workers, PostgreSQL, the finalizer and this client, once a second; dead
     processes keep the last value seen (PostgreSQL backends come and go)."""
@@ -356,8 +367,8 @@ class CpuSampler(threading.Thread):
         try:
             if self._wal is None:
                 # Short timeouts: a PostgreSQL that hangs must not stop this thread's CPU samples as well.
-                self._wal = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=2",
-                                            autocommit=True, options="-c statement_timeout=2000")
+                self._wal = psycopg.connect(ADMIN_DSN, connect_timeout=2, autocommit=True,
+                                            options="-c statement_timeout=2000")
             row = self._wal.execute("SELECT wal_bytes, wal_fpi, wal_sync, wal_sync_time FROM pg_stat_wal").fetchone()
             counters["wal_bytes"], counters["wal_fpi"], counters["wal_sync"] = (int(v) for v in row[:3])
             counters["wal_sync_ms"] = float(row[3])  # counted by the run's sessions (track_wal_io_timing below)
@@ -375,24 +386,19 @@ class CpuSampler(threading.Thread):
             return {}
         (a_t, a), (b_t, b) = inside[0], inside[-1]
         span = b_t - a_t
-        worst = max(((y["write_ms"] - x["write_ms"]) / max(1, y["writes"] - x["writes"])
-                     for (_tx, x), (_ty, y) in itertools.pairwise(inside)), default=0.0)
         out = {"disk_writes_per_s": round((b["writes"] - a["writes"]) / span),
-               "disk_write_ms_avg": round((b["write_ms"] - a["write_ms"]) / max(1, b["writes"] - a["writes"]), 2),
-               "disk_write_ms_avg_worst_second": round(worst, 1)}
+               "disk_write_ms_avg": round(_per(a, b, "write_ms", "writes"), 2),
+               "disk_write_ms_avg_worst_second": round(_worst_per(inside, "write_ms", "writes"), 1)}
         wal = [s for s in inside if "wal_bytes" in s[1]]  # seconds when PostgreSQL answered
         if len(wal) >= 2:
             (a_t, a), (b_t, b) = wal[0], wal[-1]
             span = b_t - a_t
-            worst_sync = max(((y["wal_sync_ms"] - x["wal_sync_ms"]) / max(1, y["wal_sync"] - x["wal_sync"])
-                              for (_tx, x), (_ty, y) in itertools.pairwise(wal)), default=0.0)
             out |= {"wal_kb_per_s": round((b["wal_bytes"] - a["wal_bytes"]) / span / 1024),
                     "wal_full_page_images_per_s": round((b["wal_fpi"] - a["wal_fpi"]) / span),
                     "wal_syncs_per_s": round((b["wal_sync"] - a["wal_sync"]) / span),
                     # A commit waits for its WAL sync: the average sync, and that average in the worst second.
-                    "wal_sync_ms_avg": round(
-                        (b["wal_sync_ms"] - a["wal_sync_ms"]) / max(1, b["wal_sync"] - a["wal_sync"]), 2),
-                    "wal_sync_ms_avg_worst_second": round(worst_sync, 1)}
+                    "wal_sync_ms_avg": round(_per(a, b, "wal_sync_ms", "wal_sync"), 2),
+                    "wal_sync_ms_avg_worst_second": round(_worst_per(wal, "wal_sync_ms", "wal_sync"), 1)}
         return out
 
     def run(self) -> None:
