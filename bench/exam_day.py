@@ -77,6 +77,7 @@ PROCESSES: list = []  # the server's processes while they run
 PROGRAM = "aigc-general"
 BACKEND = "aigcert.accounts.backends.PhoneOrEmailBackend"
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+STALL_MS = 30.0  # a wake-up or round trip this late is a stall (the client's loop here; bench/stall_probe.py too)
 
 
 # ---- environment ------------------------------------------------------------------------------------------------
@@ -353,6 +354,11 @@ class CpuSampler(threading.Thread):
                 if value:
                     self.seen[name][pid] = value
             totals[name] = sum(self.seen[name].values())
+        # Each web worker alone too: a worker runs Python under one GIL, so one worker at a whole core queues its
+        # requests even while the machine has a core to spare.
+        for number, pid in enumerate(sorted(_children(self.web_pid)), 1):
+            if value := _proc_cpu(pid):
+                totals[f"web worker {number}"] = value
         cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         totals["whole machine"] = (sum(cpu) - cpu[3] - cpu[4] - cpu[7]) / CLK  # all but idle, iowait and steal
         # Time the hypervisor gave to other guests while this one wanted to run: on a shared VM it is the noise
@@ -413,7 +419,7 @@ class CpuSampler(threading.Thread):
         if len(inside) < 2:
             return {}
         (a_t, a), (b_t, b) = inside[0], inside[-1]
-        return {k: round((b[k] - a[k]) / (b_t - a_t), 2) for k in b}
+        return {k: round((b[k] - a.get(k, 0.0)) / (b_t - a_t), 2) for k in b}
 
 
 # ---- HTTP client ------------------------------------------------------------------------------------------------
@@ -476,6 +482,7 @@ class Stats:
         self.latency: dict[str, list[tuple[float, float]]] = defaultdict(list)  # endpoint → (wall time, ms)
         self.errors: dict[str, Counter] = defaultdict(Counter)
         self.events: dict[str, list[float]] = defaultdict(list)
+        self.loop_lag: list[tuple[float, float]] = []  # (wall time, ms): the client's event loop woke up late
 
     def summary(self, endpoint: str, t0: float = 0, t1: float = float("inf")) -> dict:
         values = sorted(ms for at, ms in self.latency.get(endpoint, []) if t0 <= at <= t1)
@@ -756,9 +763,25 @@ class Candidate:
             self.stats.events["submitted"].append(time.time())
 
 
+async def loop_lag_watch(lags: list[tuple[float, float]], done: asyncio.Event) -> None:
+    """Every wake-up of the client's own event loop that came 30 ms or more late: while the loop stands still, every
+    request in flight is measured as slow although the server may have answered in time."""
+    step = 0.010
+    while not done.is_set():
+        began = time.perf_counter()
+        await asyncio.sleep(step)
+        late_ms = (time.perf_counter() - began - step) * 1000
+        if late_ms >= STALL_MS:
+            lags.append((time.time(), late_ms))
+
+
 async def load(clients: list[dict], plan: dict, stats: Stats, seed: int) -> list[Candidate]:
     candidates = [Candidate(i, info, plan, stats, random.Random(seed * 100003 + i)) for i, info in enumerate(clients)]
+    done = asyncio.Event()
+    watch = asyncio.create_task(loop_lag_watch(stats.loop_lag, done))
     await asyncio.gather(*(c.run() for c in candidates))
+    done.set()
+    await watch
     return candidates
 
 
@@ -824,6 +847,72 @@ def finalize_check(session_code: str, grace: int, timeout: float) -> dict:
 
 
 # ---- the run ----------------------------------------------------------------------------------------------------
+
+def stall_report(path: Path, origin: float, stats: Stats) -> dict:
+    """What stood still during the load, and when (seconds from the session start).
+
+    Per watcher (bench/stall_probe.py's timer, Redis and PostgreSQL probes, and the client's own event loop): how
+    many stalls of 30, 100 and 500 ms or more, and the ten worst. The worst seconds of Linux's pressure-stall
+    counters and of steal time. Then the five worst *windows*: the slowest requests of any endpoint, merged where
+    they overlap in time, each with every watcher's stall and every pressure second that overlaps it. A window in
+    which the timer stood still too was the machine's; one in which only the requests waited was the server's.
+    """
+    # watcher → (end wall time, ms); every watcher listed, so that "no stall" shows as zero
+    stalls: dict[str, list[tuple[float, float]]] = {"timer": [], "redis": [], "postgres": []}
+    pressure: list[dict] = []
+    errors: Counter = Counter()
+    for line in path.read_text().splitlines() if path.exists() else []:
+        try:
+            event = json.loads(line)
+        except ValueError:  # a line cut short when the probe stopped
+            continue
+        if event["kind"] == "pressure":
+            pressure.append(event)
+        elif "error" in event:
+            errors[event["kind"]] += 1
+        elif "ms" in event:
+            stalls.setdefault(event["kind"], []).append((event["at"], event["ms"]))
+    stalls["client loop"] = list(stats.loop_lag)
+
+    def rel(at: float) -> float:
+        return round(at - origin, 2)
+
+    out: dict = {"watchers": {}, "probe_errors": dict(errors)}
+    for watcher, found in sorted(stalls.items()):
+        out["watchers"][watcher] = {
+            "n_30ms": len(found), "n_100ms": sum(ms >= 100 for _at, ms in found),
+            "n_500ms": sum(ms >= 500 for _at, ms in found),
+            "worst": [[rel(at), round(ms, 1)] for at, ms in sorted(found, key=lambda e: -e[1])[:10]]}
+    metrics = sorted({key for second in pressure for key in second if key.endswith("_ms")})
+    out["pressure_worst_seconds"] = {  # [s from the start at the second's end, ms stalled in that second]
+        metric: [[rel(second["at"]), second[metric]]
+                 for second in sorted(pressure, key=lambda e: -e[metric])[:5] if second[metric]]
+        for metric in metrics}
+
+    slow = sorted(((at, ms, endpoint) for endpoint, samples in stats.latency.items()
+                   if not endpoint.endswith("(failed)") for at, ms in samples), key=lambda r: -r[1])[:300]
+    windows: list[dict] = []
+    for at, ms, endpoint in sorted(slow):
+        end = at + ms / 1000
+        if windows and at <= windows[-1]["to"]:
+            window = windows[-1]
+            window["to"] = max(window["to"], end)
+            window["requests"][endpoint] += 1
+            window["max_ms"] = max(window["max_ms"], ms)
+        else:
+            windows.append({"from": at, "to": end, "requests": Counter({endpoint: 1}), "max_ms": ms})
+    out["windows"] = []
+    for window in sorted(windows, key=lambda w: -w["max_ms"])[:5]:
+        t0, t1 = window["from"], window["to"]
+        out["windows"].append({
+            "from": rel(t0), "to": rel(t1), "max_ms": round(window["max_ms"], 1),
+            "requests": dict(window["requests"]),
+            "stalls": {watcher: [[rel(at), round(ms, 1)] for at, ms in found if at >= t0 and at - ms / 1000 <= t1]
+                       for watcher, found in sorted(stalls.items())},
+            "pressure": [{k: (rel(v) if k == "at" else v) for k, v in second.items() if k != "kind"}
+                         for second in pressure if second["at"] >= t0 and second["at"] - 1 <= t1]})
+    return out
+
 
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -898,6 +987,10 @@ def run(args) -> int:
         processes.extend(server_start(args, env_server, log_dir))
         sampler = CpuSampler(processes[0].pid, processes[1].pid)
         sampler.start()
+        stall_file = log_dir / "stalls.jsonl"
+        probe = subprocess.Popen([sys.executable, str(ROOT / "bench" / "stall_probe.py"), str(stall_file),
+                                  "--redis", REDIS_URL, "--postgres", ADMIN_DSN], cwd=ROOT)
+        processes.append(probe)
 
         start_wall = start_at.timestamp()
         spread = 20 if args.stagger is None else args.stagger
@@ -928,6 +1021,8 @@ def run(args) -> int:
                 candidates = asyncio.run(load(setup["clients"], plan, stats, args.seed))
         t_done = time.time()
         print(f"load done in {t_done - t_load:.0f} s", flush=True)
+        probe_cpu_s = _proc_cpu(probe.pid)
+        server_stop([probe])
 
         result: dict = {"candidates": n, "end": args.end, "duration_min": args.duration, "machine": machine(),
                         "server": {"kind": args.server, "workers": args.workers, "threads": args.threads,
@@ -983,6 +1078,7 @@ def run(args) -> int:
         result["autosave_slowest"] = [  # [s from the session start, ms]: to set beside the server's access log
             [round(at - start_wall, 2), round(ms, 1)]
             for at, ms in sorted(stats.latency.get("autosave", []), key=lambda sample: -sample[1])[:30]]
+        result["stalls"] = stall_report(stall_file, start_wall, stats) | {"probe_cpu_s": round(probe_cpu_s, 1)}
         result["answers"] = answers_check(candidates)
         connection.close()
         RESULTS.mkdir(exist_ok=True)
