@@ -570,24 +570,8 @@ def unseal(blob: bytes, key: str) -> bytes:
     return AESGCM(base64.b64decode(key)).decrypt(raw[:12], raw[12:], None)
 
 
-_ITEMS_BY_PAGE: dict[bytes, dict[str, tuple[str, list[str]]]] = {}
-
-
 def player_items(page: bytes) -> dict[str, tuple[str, list[str]]]:
-    """slot → (type, option values) as the player page renders them.
-
-    Read once per distinct page: candidates on the same form get the same items, and parsing ~150 kB of HTML for
-    each of them cost the client about a millisecond of CPU per start, taken from the server it shares the machine
-    with in the busiest minute (a browser does this work on the candidate's own machine). The result is shared and
-    only ever read."""
-    digest = hashlib.blake2b(page, digest_size=16).digest()
-    if (known := _ITEMS_BY_PAGE.get(digest)) is not None:
-        return known
-    _ITEMS_BY_PAGE[digest] = items = _player_items_parse(page)
-    return items
-
-
-def _player_items_parse(page: bytes) -> dict[str, tuple[str, list[str]]]:
+    """slot → (type, option values) as the player page renders them."""
     items = {slot.decode(): (kind.decode(), []) for slot, kind in SECTION_RE.findall(page)}
     for slot, value in OPTION_RE.findall(page):
         items[slot.decode()][1].append(value.decode())
