@@ -17,13 +17,18 @@ import time
 from pathlib import Path
 
 BLOCK = b"\0" * 8192
-FILE_SIZE = 64 * 1024 * 1024  # written round and round, preallocated like a WAL segment
+FILE_SIZE = 64 * 1024 * 1024  # written round and round
 
 
 def run_rate(path: Path, rate: float, seconds: float) -> dict:
+    # A new file for each rate, zero-filled and synced before the clock starts, as PostgreSQL fills a WAL segment
+    # before using it: a sync then writes data only, with no block allocation or extent change in the journal.
+    path.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
-        os.posix_fallocate(fd, 0, FILE_SIZE)
+        chunk = b"\0" * (1024 * 1024)
+        for start in range(0, FILE_SIZE, len(chunk)):
+            os.pwrite(fd, chunk, start)
         os.fsync(fd)
         offset, times, slow = 0, [], []
         began = next_at = time.monotonic()
@@ -56,7 +61,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rates", default="50,330,1000", help="syncs per second, comma-separated; 0 = no limit")
     parser.add_argument("--seconds", type=float, default=45)
-    parser.add_argument("--dir", type=Path, default=Path("/var/tmp"), help="a folder on the database's disk")
+    parser.add_argument("--dir", type=Path, default=Path("/var/tmp"),
+                        help="a folder on the file system that holds PostgreSQL's WAL (pg_wal)")
     args = parser.parse_args()
     path = args.dir / f"aigcert-disk-sync-{os.getpid()}"
     try:

@@ -60,6 +60,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from stall_probe import SLOW_MS as STALL_MS  # bench/stall_probe.py: a wake-up or round trip this late is a stall
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -77,7 +78,7 @@ PROCESSES: list = []  # the server's processes while they run
 PROGRAM = "aigc-general"
 BACKEND = "aigcert.accounts.backends.PhoneOrEmailBackend"
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
-STALL_MS = 30.0  # a wake-up or round trip this late is a stall (the client's loop here; bench/stall_probe.py too)
+WINDOW_MS = 200.0  # a request this slow belongs to a stall window (the autosave bar)
 
 
 # ---- environment ------------------------------------------------------------------------------------------------
@@ -339,6 +340,7 @@ class CpuSampler(threading.Thread):
         self.samples: list[tuple[float, dict[str, float]]] = []
         self.stop_flag = threading.Event()
         self.seen: dict[str, dict[int, float]] = defaultdict(dict)
+        self.worker_numbers: dict[int, int] = {}  # web worker pid → its number in the result
         # The disk and PostgreSQL's WAL, once a second too: every autosave is a commit, and a commit waits for its
         # WAL to reach the disk, so a disk that stalls stalls every request at once.
         self.io_samples: list[tuple[float, dict[str, int]]] = []
@@ -356,9 +358,13 @@ class CpuSampler(threading.Thread):
             totals[name] = sum(self.seen[name].values())
         # Each web worker alone too: a worker runs Python under one GIL, so one worker at a whole core queues its
         # requests even while the machine has a core to spare.
-        for number, pid in enumerate(sorted(_children(self.web_pid)), 1):
+        # Numbered in the order first seen, so that a respawned worker is a new number, not another's.
+        for pid in _children(self.web_pid):
+            number = self.worker_numbers.setdefault(pid, len(self.worker_numbers) + 1)
             if value := _proc_cpu(pid):
-                totals[f"web worker {number}"] = value
+                self.seen[f"web worker {number}"][pid] = value
+        for number in self.worker_numbers.values():
+            totals[f"web worker {number}"] = sum(self.seen[f"web worker {number}"].values())
         cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         totals["whole machine"] = (sum(cpu) - cpu[3] - cpu[4] - cpu[7]) / CLK  # all but idle, iowait and steal
         # Time the hypervisor gave to other guests while this one wanted to run: on a shared VM it is the noise
@@ -419,7 +425,7 @@ class CpuSampler(threading.Thread):
         if len(inside) < 2:
             return {}
         (a_t, a), (b_t, b) = inside[0], inside[-1]
-        return {k: round((b[k] - a.get(k, 0.0)) / (b_t - a_t), 2) for k in b}
+        return {k: round((b[k] - a[k]) / (b_t - a_t), 2) for k in b if k in a}
 
 
 # ---- HTTP client ------------------------------------------------------------------------------------------------
@@ -855,13 +861,16 @@ def finalize_check(session_code: str, grace: int, timeout: float) -> dict:
 # ---- the run ----------------------------------------------------------------------------------------------------
 
 def stall_report(path: Path, origin: float, stats: Stats) -> dict:
-    """What stood still during the load, and when (seconds from the session start).
+    """What stood still during the load, and when (seconds from the session start; the watchers start after the
+    setup, so negative times are the check-in phase).
 
     Per watcher (bench/stall_probe.py's timer, Redis and PostgreSQL probes, and the client's own event loop): how
     many stalls of 30, 100 and 500 ms or more, and the ten worst. The worst seconds of Linux's pressure-stall
-    counters and of steal time. Then the five worst *windows*: the slowest requests of any endpoint, merged where
-    they overlap in time, each with every watcher's stall and every pressure second that overlaps it. A window in
-    which the timer stood still too was the machine's; one in which only the requests waited was the server's.
+    counters and of steal time. Then the five worst *windows*: the requests of the load that took `WINDOW_MS` or
+    more, of any endpoint and failed ones too, merged where they overlap in time (with how many of each), each with
+    every watcher's stall and every pressure second that overlaps it. A window in which the timer stood still too
+    was the machine's; one in which only the requests waited was the server's. The client's own collector pauses
+    are in `client.gc` (a pause shows here as a stall of the client's loop).
     """
     # watcher → (end wall time, ms); every watcher listed, so that "no stall" shows as zero
     stalls: dict[str, list[tuple[float, float]]] = {"timer": [], "redis": [], "postgres": []}
@@ -892,13 +901,14 @@ def stall_report(path: Path, origin: float, stats: Stats) -> dict:
     metrics = sorted({key for second in pressure for key in second if key.endswith("_ms")})
     out["pressure_worst_seconds"] = {  # [s from the start at the second's end, ms stalled in that second]
         metric: [[rel(second["at"]), second[metric]]
-                 for second in sorted(pressure, key=lambda e: -e[metric])[:5] if second[metric]]
+                 for second in sorted(pressure, key=lambda e: -e.get(metric, 0))[:5] if second.get(metric)]
         for metric in metrics}
 
-    slow = sorted(((at, ms, endpoint) for endpoint, samples in stats.latency.items()
-                   if not endpoint.endswith("(failed)") for at, ms in samples), key=lambda r: -r[1])[:300]
+    # Every request of the load (from the session start; failed ones too) that took the autosave bar or longer.
+    slow = sorted((at, ms, endpoint) for endpoint, samples in stats.latency.items() for at, ms in samples
+                  if at >= origin and ms >= WINDOW_MS)
     windows: list[dict] = []
-    for at, ms, endpoint in sorted(slow):
+    for at, ms, endpoint in slow:
         end = at + ms / 1000
         if windows and at <= windows[-1]["to"]:
             window = windows[-1]
@@ -986,7 +996,8 @@ def run(args) -> int:
                          checkin_in_setup=args.checkin == "setup", stagger=args.stagger)
         start_at = setup["start_at"]
         connection.close()
-        print(f"setup: {n} candidates in {time.time() - t_setup:.1f} s; session {setup['session']} starts "
+        setup_s = time.time() - t_setup  # the VM's speed of the day shows here too (bulk inserts, hashing)
+        print(f"setup: {n} candidates in {setup_s:.1f} s; session {setup['session']} starts "
               f"{start_at:%H:%M:%S}", flush=True)
         log_dir = DATA_DIR / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -1039,7 +1050,8 @@ def run(args) -> int:
                         "timeouts_s": {"start and page": 120, "other": 30},
                         "interval_s": args.interval, "jitter_s": args.jitter, "poll": args.poll,
                         "checkin_seconds": round(checkin_seconds, 1), "command": " ".join(sys.argv),
-                        "date": time.strftime("%Y-%m-%d %H:%M"), "code": code_version()}
+                        "date": time.strftime("%Y-%m-%d %H:%M"), "code": code_version(),
+                        "setup_s": round(setup_s, 1)}
         started = sorted(stats.events["started"])
         loaded = sorted(stats.events["page loaded"])
         result["start_spread_s"] = {
@@ -1084,7 +1096,10 @@ def run(args) -> int:
         result["autosave_slowest"] = [  # [s from the session start, ms]: to set beside the server's access log
             [round(at - start_wall, 2), round(ms, 1)]
             for at, ms in sorted(stats.latency.get("autosave", []), key=lambda sample: -sample[1])[:30]]
-        result["stalls"] = stall_report(stall_file, start_wall, stats) | {"probe_cpu_s": round(probe_cpu_s, 1)}
+        try:  # a summary that fails must not cost the run its result
+            result["stalls"] = stall_report(stall_file, start_wall, stats) | {"probe_cpu_s": round(probe_cpu_s, 1)}
+        except Exception as error:
+            result["stalls"] = {"error": f"{type(error).__name__}: {error}", "file": str(stall_file)}
         result["answers"] = answers_check(candidates)
         connection.close()
         RESULTS.mkdir(exist_ok=True)

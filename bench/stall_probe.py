@@ -60,16 +60,20 @@ def redis_probe(sink: Sink, stop: threading.Event, url: str) -> None:
     parts = urlparse(url)
     while not stop.is_set():
         try:
-            with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=5) as conn:
+            with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=5) as conn, \
+                    conn.makefile("rb") as replies:
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 while not stop.is_set():
                     began = time.perf_counter()
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(64) != b"+PONG\r\n":
-                        raise OSError("unexpected reply")
-                    ms = (time.perf_counter() - began) * 1000
-                    if ms >= SLOW_MS:
-                        sink.write("redis", time.time(), ms=round(ms, 1))
+                    try:
+                        conn.sendall(b"PING\r\n")
+                        reply = replies.readline()  # the whole line, however the bytes arrive
+                    finally:  # a timeout is a stall too, with its length
+                        ms = (time.perf_counter() - began) * 1000
+                        if ms >= SLOW_MS:
+                            sink.write("redis", time.time(), ms=round(ms, 1))
+                    if reply != b"+PONG\r\n":
+                        raise OSError(f"unexpected reply {reply[:40]!r}")
                     stop.wait(0.020)
         except OSError as error:
             sink.write("redis", time.time(), error=str(error))
@@ -85,13 +89,16 @@ def postgres_probe(sink: Sink, stop: threading.Event, dsn: str) -> None:
                 conn.execute("CREATE TABLE IF NOT EXISTS bench_stall_probe (id int PRIMARY KEY, at timestamptz)")
                 while not stop.is_set():
                     began = time.perf_counter()
-                    # autocommit: this statement is its own transaction, and its commit waits for the WAL fsync
-                    conn.execute("INSERT INTO bench_stall_probe VALUES (1, now()) "
-                                 "ON CONFLICT (id) DO UPDATE SET at = excluded.at")
-                    ms = (time.perf_counter() - began) * 1000
-                    if ms >= SLOW_MS:
-                        sink.write("postgres", time.time(), ms=round(ms, 1))
+                    try:
+                        # autocommit: this statement is its own transaction, and its commit waits for the WAL fsync
+                        conn.execute("INSERT INTO bench_stall_probe VALUES (1, now()) "
+                                     "ON CONFLICT (id) DO UPDATE SET at = excluded.at")
+                    finally:
+                        ms = (time.perf_counter() - began) * 1000
+                        if ms >= SLOW_MS:
+                            sink.write("postgres", time.time(), ms=round(ms, 1))
                     stop.wait(0.100)
+                conn.execute("DROP TABLE IF EXISTS bench_stall_probe")
         except psycopg.Error as error:
             sink.write("postgres", time.time(), error=str(error).strip()[:200])
             stop.wait(1.0)
@@ -121,7 +128,9 @@ def pressure_probe(sink: Sink, stop: threading.Event) -> None:
     while not stop.wait(1.0):
         now, steal = _pressure(), _steal_ms()
         sink.write("pressure", time.time(), steal_ms=round(steal - last_steal),
-                   **{name.replace(" ", "_") + "_ms": round((now[name] - last.get(name, 0)) / 1000) for name in now})
+                   # only what both reads have: a resource that failed to read once must not show its whole total
+                   **{name.replace(" ", "_") + "_ms": round((now[name] - last[name]) / 1000)
+                      for name in now if name in last})
         last, last_steal = now, steal
 
 
