@@ -30,7 +30,8 @@ and Redis DB 5 (sessions and cache, flushed for every run):
    last confirmed one is counted as "newer unconfirmed" (a write whose reply was lost), not as lost.
 
 Prints per-endpoint p50/p95/p99/max and errors, the CPU used by the server, PostgreSQL and the client during each
-phase (and the disk's writes and PostgreSQL's WAL, the slowest saves and the client's own collector pauses), and
+phase (and the disk's writes and PostgreSQL's WAL, the slowest saves, the client's own collector pauses and what
+stood still while requests were slow: bench/stall_probe.py), and
 writes everything to bench/results/exam_day-<N>-<end>-<time>.json. /tmp/bench-running exists while a
 run is going (a PostgreSQL fault drill waits for it to go away).
 """
@@ -679,8 +680,8 @@ class Candidate:
         if status != 200:
             self.failed = "waiting room"
             return
-        # What the start needs is read from the room now, in the quiet check-in phase, and the page (~200 kB a
-        # candidate) is let go: the client's work in the start minute competes with the server for the CPU.
+        # What the start needs is read from the room now, in the quiet check-in phase: the client's work in the
+        # unlock minute competes with the server for the CPU.
         blob, sealed_config = SEALED_RE.search(page), SEALED_CONFIG_RE.search(page)
         room = {"day": json.loads(DAY_CONFIG_RE.search(page).group(1)),
                 "blob": blob.group(1) if blob else None,
