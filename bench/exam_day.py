@@ -61,6 +61,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from stall_probe import CLK, cpu_ticks
 from stall_probe import SLOW_MS as STALL_MS  # bench/stall_probe.py: a wake-up or round trip this late is a stall
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -281,8 +282,6 @@ def server_stop(processes: list[subprocess.Popen]) -> None:
 
 # ---- CPU accounting ---------------------------------------------------------------------------------------------
 
-CLK = os.sysconf("SC_CLK_TCK")
-
 
 def _proc_cpu(pid: int) -> float:
     try:
@@ -366,7 +365,7 @@ class CpuSampler(threading.Thread):
                 self.seen[f"web worker {number}"][pid] = value
         for number in self.worker_numbers.values():
             totals[f"web worker {number}"] = sum(self.seen[f"web worker {number}"].values())
-        cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        cpu = cpu_ticks()
         totals["whole machine"] = (sum(cpu) - cpu[3] - cpu[4] - cpu[7]) / CLK  # all but idle, iowait and steal
         # Time the hypervisor gave to other guests while this one wanted to run: on a shared VM it is the noise
         # between runs, so it is recorded beside the rest.

@@ -118,9 +118,13 @@ def _pressure() -> dict[str, int]:
     return out
 
 
+def cpu_ticks() -> list[int]:
+    """The machine's CPU time in clock ticks (/proc/stat): user, nice, system, idle, iowait, irq, softirq, steal, …"""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
 def _steal_ms() -> float:
-    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    return int(cpu[7]) * 1000 / CLK
+    return cpu_ticks()[7] * 1000 / CLK
 
 
 def pressure_probe(sink: Sink, stop: threading.Event) -> None:
