@@ -27,6 +27,8 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test gets its own cache namespace (clean login counters) without flushing a shared Redis.
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    # No language model unless a test starts its own (llm_server): a developer's LLM_BASE_URL never gets called.
+    settings.LLM_BASE_URL = ""
 
 
 @pytest.fixture
@@ -133,3 +135,16 @@ def log_in(page, base: str, login: str, password: str) -> None:
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
 
+
+@pytest.fixture
+def llm_server(settings):
+    """A local OpenAI-compatible endpoint (aigcert/core/llm_testserver.py) with the LLM_* settings pointing at it;
+    script it per test with `llm_server.reply = ...` / `llm_server.mode = ...`."""
+    from aigcert.core.llm_testserver import LLMTestServer
+
+    with LLMTestServer(api_key="sk-test-0123456789abcdef") as server:
+        settings.LLM_BASE_URL = server.url + "/v1"
+        settings.LLM_API_KEY = server.api_key
+        settings.LLM_MODEL = "test-model"
+        settings.LLM_TIMEOUT_SECONDS = 2
+        yield server

@@ -129,3 +129,62 @@ def formal_day(exam_bank, make_user, django_capture_on_commit_callbacks):
             return user
 
     return FormalDay()
+
+
+PROFESSIONAL = "aigc-professional"
+
+
+def answer_for(item: dict, marker: str = "") -> object:
+    """A plausible answer for a paper item of a marked type (None for the others and for uploads)."""
+    kind = item["item_type"]
+    if kind == "essay":
+        return f"我的方案：先分析痛点，再设计流程，最后评估效果。{marker}"
+    if kind == "prompt_task":
+        return f"请扮演资深文案，为烘焙新品写三条小红书标题，每条不超过20字。{marker}"
+    if kind == "program":
+        return "import sys\nprint(sys.stdin.read().strip())\n"
+    return None
+
+
+@pytest.fixture
+def sitting(formal_day):
+    """Candidates who sat a formal session and submitted, through delivery's own services:
+
+        session = sitting.session()                       # a 专业级 session that started 2 minutes ago
+        attempt = sitting.sit(session, answer=answer_for) # answer(item) → value, None to leave it
+        sitting.sit(session, user=someone)
+    """
+    from aigcert.delivery import examday, services
+    from aigcert.delivery.models import Attempt
+
+    class Sitting:
+        @staticmethod
+        def session(program_code=PROFESSIONAL, **kwargs):
+            kwargs.setdefault("start_in", -timedelta(minutes=2))
+            return formal_day.session(program_code=program_code, **kwargs)
+
+        @staticmethod
+        def sit(session, answer=answer_for, user=None, submit=True):
+            user = formal_day.seat(session, user)
+            checkin = examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True,
+                                              ip="127.0.0.1", agent="pytest")
+            if checkin.state == "waiting":  # 专业级: a proctor admits each check-in
+                examday.checkin_decide(checkin=checkin, actor=formal_day.exam_admin, approve=True,
+                                       reason="证件核对无误")
+            attempt = examday.formal_start(candidate_id=user.pk, session_code=str(session.code))[0]
+            attempt = Attempt.objects.get(pk=attempt.pk)
+            paper = exams.paper_get(attempt.paper_id)
+            entries = []
+            for n, item in enumerate(paper.items, start=1):
+                value = answer(item)
+                if value is not None:
+                    entries.append({"slot": item["slot"], "value": value, "seq": n})
+            if entries:
+                services.responses_save(attempt=attempt, device=attempt.device, entries=entries)
+            if submit:
+                services.attempt_submit(attempt=Attempt.objects.get(pk=attempt.pk), key="k", device=attempt.device)
+            return Attempt.objects.get(pk=attempt.pk)
+
+        exam_admin = formal_day.exam_admin
+
+    return Sitting()

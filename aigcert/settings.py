@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "aigcert.enrolment",
     "aigcert.delivery",
     "aigcert.scoring",
+    "aigcert.marking",
+    "aigcert.results",
     # Composition layer: pages that gather several contexts.
     "aigcert.portal",
 ]
@@ -313,3 +315,20 @@ EXAM_UPLOAD_MAX_MB = int(os.environ.get("EXAM_UPLOAD_MAX_MB", "50"))
 # transaction mode (PgBouncer's pool_mode=transaction), where a statement prepared on one server connection is
 # missing on the next.
 EXAM_PREPARED_STATEMENTS = env_bool("EXAM_PREPARED_STATEMENTS", True)
+
+# Program judging (issue #7): each test case runs the candidate's code with Debian's Python inside bubblewrap, as an
+# unprivileged user, with no network and none of the project's files (docs/decisions/0017-program-judge.md).
+JUDGE_BWRAP = os.environ.get("JUDGE_BWRAP", "/usr/bin/bwrap")
+JUDGE_PYTHON = os.environ.get("JUDGE_PYTHON", "/usr/bin/python3")
+JUDGE_UID = int(os.environ.get("JUDGE_UID", "65534"))  # nobody: the process limit counts per user
+JUDGE_DEFAULT_TIME_MS = int(os.environ.get("JUDGE_DEFAULT_TIME_MS", "2000"))
+JUDGE_DEFAULT_MEMORY_MB = int(os.environ.get("JUDGE_DEFAULT_MEMORY_MB", "256"))
+JUDGE_MAX_OUTPUT_KB = int(os.environ.get("JUDGE_MAX_OUTPUT_KB", "1024"))
+JUDGE_MAX_PROCESSES = int(os.environ.get("JUDGE_MAX_PROCESSES", "16"))
+
+# An optional language model: any OpenAI-compatible chat-completions endpoint. Unset, everything works without one
+# (prompt tasks are marked from the prompt alone, AI-assisted marking is off, the tutor quotes the course).
+LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "").rstrip("/")
+LLM_API_KEY = os.environ.get("LLM_API_KEY", "")
+LLM_MODEL = os.environ.get("LLM_MODEL", "")
+LLM_TIMEOUT_SECONDS = float(os.environ.get("LLM_TIMEOUT_SECONDS", "60"))

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("aigcert.exams.urls")),
     path("", include("aigcert.delivery.urls")),
     path("", include("aigcert.scoring.urls")),
+    path("", include("aigcert.marking.urls")),
+    path("", include("aigcert.results.urls")),
     path("accounts/", include("aigcert.accounts.urls")),
     path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),

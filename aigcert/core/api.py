@@ -3,10 +3,12 @@
 from django.core.serializers.json import DjangoJSONEncoder
 
 from aigcert.core.audit import audit_events, audit_record, audit_record_many
+from aigcert.core.bulk import rows_insert
 from aigcert.core.clock import now, today
 from aigcert.core.data import AuditEventData
 from aigcert.core.errors import DomainError, NotFound
 from aigcert.core.i18n import Translated, join_list
+from aigcert.core.llm import LLMError, llm_chat, llm_chat_json, llm_configured, llm_stream
 from aigcert.core.middleware import DefaultLanguageMiddleware
 from aigcert.core.models import BaseModel, TimestampedModel
 from aigcert.core.notify import inbox, inbox_mark_read, inbox_unread_count, notify
@@ -21,6 +23,7 @@ __all__ = [
     "BaseModel",
     "DefaultLanguageMiddleware",
     "DomainError",
+    "LLMError",
     "NotFound",
     "ReadOnlyAdmin",
     "TimestampedModel",
@@ -34,12 +37,17 @@ __all__ = [
     "inbox_mark_read",
     "inbox_unread_count",
     "join_list",
+    "llm_chat",
+    "llm_chat_json",
+    "llm_configured",
+    "llm_stream",
     "notify",
     "now",
     "outbox_publish",
     "outbox_publish_many",
     "outbox_retry",
     "outbox_subscribe",
+    "rows_insert",
     "today",
 ]
 

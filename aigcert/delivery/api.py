@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
 from aigcert.core.api import NotFound
 from aigcert.delivery import services
 from aigcert.delivery.data import AttemptData
-from aigcert.delivery.models import Attempt, Response
+from aigcert.delivery.models import Attempt, Response, Upload
 
 __all__ = ["ATTEMPT_CLOSED", "AttemptData", "attempt_get", "attempts_close_due", "attempts_of",
            "demo_exam_day_load", "has_open_formal_attempt", "responses_get"]
@@ -53,3 +55,33 @@ def attempts_of(candidate_id: int, *, program_code: str | None = None, kind: str
 def responses_get(attempt_pk: int) -> dict[str, tuple[object, bool]]:
     """slot → (value, flagged) of a closed or open attempt."""
     return {r.slot: (r.value, r.flagged) for r in Response.objects.filter(attempt_id=attempt_pk)}
+
+
+def session_attempt_rows(session_code: str) -> list[tuple[int, str, int, int, str]]:
+    """(pk, code, candidate id, paper id, state) of every formal attempt of a session, by pk: a batch reader's
+    list, without building 100,000 AttemptData."""
+    return [(pk, str(code), candidate, paper, state) for pk, code, candidate, paper, state in
+            Attempt.objects.filter(session_code=session_code, kind=Attempt.Kind.FORMAL).order_by("pk")
+            .values_list("pk", "code", "candidate_id", "paper_id", "state")]
+
+
+def responses_raw(attempt_pks: list[int]) -> list[tuple[int, str, str | None]]:
+    """(attempt pk, slot, the answer as stored JSON text) of many attempts. The text, not the value: a batch
+    scorer memoizes by it and decodes only the few distinct answers of each slot."""
+    if not attempt_pks:
+        return []
+    cast = "value::text" if connection.vendor == "postgresql" else "value"
+    table = Response._meta.db_table
+    marks = ", ".join(["%s"] * len(attempt_pks))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT attempt_id, slot, {cast} FROM {table} WHERE attempt_id IN ({marks})",  # noqa: S608
+                       attempt_pks)
+        return cursor.fetchall()
+
+
+def upload_of(attempt_pk: int, slot: str) -> tuple[str, str, int, str] | None:
+    """(storage name, file name, size, sha256) of the work handed in for a slot (the newest), or None."""
+    upload = Upload.objects.filter(attempt_id=attempt_pk, slot=slot).order_by("-created_at").first()
+    if upload is None:
+        return None
+    return upload.file.name, upload.name, upload.size, upload.sha256

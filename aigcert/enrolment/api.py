@@ -21,6 +21,7 @@ __all__ = [
     "enrolment_mark_certified",
     "enrolment_mark_sat",
     "enrolment_record_result",
+    "enrolments_mark_sat",
     "enrolments_of",
     "program_unlocked",
     "programs_unlocked",
@@ -30,6 +31,7 @@ __all__ = [
 
 enrolments_of = selectors.enrolments_of
 booking_reminders_send = services.booking_reminders_send
+enrolments_mark_sat = services.enrolments_mark_sat
 
 
 def demo_registration_load(*, org_admin, exam_admin) -> tuple[str, int]:

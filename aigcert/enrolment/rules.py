@@ -13,7 +13,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     DEPOSIT_PAID: frozenset({BOOKED, WITHDRAWN}),
     BOOKED: frozenset({SAT, WITHDRAWN}),
     SAT: frozenset({PASSED, FAILED}),
-    FAILED: frozenset({BOOKED}),  # a retake
+    FAILED: frozenset({BOOKED, PASSED}),  # a retake; or a re-check (复核) that corrects the score to a pass
     PASSED: frozenset({BALANCE_PAID}),
     BALANCE_PAID: frozenset({CERTIFIED}),
     CERTIFIED: frozenset(),

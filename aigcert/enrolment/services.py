@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from aigcert.accounts import api as accounts
 from aigcert.billing import api as billing
 from aigcert.catalog import api as catalog
-from aigcert.core.api import DomainError, NotFound, audit_record, notify, now, today
+from aigcert.core.api import DomainError, NotFound, audit_record, audit_record_many, notify, now, today
 from aigcert.enrolment import rules
 from aigcert.enrolment.models import Booking, EligibilityClaim, Enrolment
 from aigcert.exams import api as exams
@@ -449,6 +449,19 @@ def enrolment_mark_sat(*, enrolment: Enrolment, actor=None) -> Enrolment:
         return enrolment
     _transition(enrolment, rules.SAT, actor=actor)
     return enrolment
+
+
+@transaction.atomic
+def enrolments_mark_sat(*, enrolment_codes: list[str], actor=None) -> int:
+    """Mark many booked enrolments as sat in one statement (a session's results, thousands at once); the ones
+    in any other state are left as they are. Audited per enrolment."""
+    moved = list(Enrolment.objects.select_for_update().filter(code__in=enrolment_codes, state=rules.BOOKED))
+    if not moved:
+        return 0
+    Enrolment.objects.filter(pk__in=[e.pk for e in moved]).update(state=rules.SAT, updated_at=now())
+    audit_record_many(action="enrolment.transition", targets=moved, actor=actor,
+                      data=[{"from": rules.BOOKED, "to": rules.SAT, "reason": "", "bulk": True} for _e in moved])
+    return len(moved)
 
 
 @transaction.atomic

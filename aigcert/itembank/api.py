@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from aigcert.core.api import NotFound
 from aigcert.itembank import content as c
 from aigcert.itembank import services
-from aigcert.itembank.data import CriterionData, ReviewData, VersionData
+from aigcert.itembank.data import CriterionData, ProgramSpecData, ReviewData, VersionData
 from aigcert.itembank.demo import demo_bank_load
 from aigcert.itembank.models import Item, ItemVersion
 from aigcert.itembank.payloads import delivery_payload
@@ -17,14 +17,18 @@ from aigcert.itembank.scoring import is_answered, objective_score
 
 __all__ = [
     "CriterionData",
+    "ProgramSpecData",
     "ReviewData",
     "VersionData",
     "approved_versions",
     "demo_bank_load",
     "is_answered",
+    "objective_scorers",
     "option_label",
+    "program_specs",
     "responses_score",
     "version_delivery_payload",
+    "versions_current",
     "versions_delivery_payloads",
     "versions_review",
 ]
@@ -114,3 +118,35 @@ def versions_review(version_ids: Iterable[int]) -> dict[int, ReviewData]:
     return reviews
 
 
+
+
+def objective_scorers(version_ids: Iterable[int]) -> dict[int, tuple[Decimal, Callable[[Any], Decimal] | None]]:
+    """version → (its points, a function scoring one response value), the function None where people or the
+    judge score. For batch scoring: the contents are read once, then each response costs one call."""
+    scorers: dict[int, tuple[Decimal, Callable[[Any], Decimal] | None]] = {}
+    for pk, (_version, item) in _contents(version_ids).items():
+        points = item.points or Decimal(0)
+        if item.item_type in c.OBJECTIVE_TYPES:
+            scorers[pk] = (points, lambda value, item=item: objective_score(item, value) or Decimal(0))
+        else:
+            scorers[pk] = (points, None)
+    return scorers
+
+
+def program_specs(version_ids: Iterable[int]) -> dict[int, ProgramSpecData]:
+    """The judge's view of programming items (the other types are left out)."""
+    return {pk: ProgramSpecData(language=item.language,
+                                tests=tuple((t.input, t.output, t.points) for t in item.tests),
+                                time_limit_ms=item.time_limit_ms, memory_limit_mb=item.memory_limit_mb)
+            for pk, (_version, item) in _contents(version_ids).items() if item.item_type == c.PROGRAM}
+
+
+def versions_current(version_ids: Iterable[int]) -> dict[int, int]:
+    """version → the approved version of its item now, for the versions whose item has a newer approved version
+    since (a corrected key). Versions still current are left out."""
+    newer = {}
+    for version in ItemVersion.objects.filter(pk__in=set(version_ids)).select_related("item"):
+        live = version.item.live_id
+        if live is not None and live != version.pk:
+            newer[version.pk] = live
+    return newer

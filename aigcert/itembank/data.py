@@ -39,3 +39,13 @@ class ReviewData:
     rubric: tuple[CriterionData, ...]
     reference: str                  # a reference prompt or solution, where the item has one
     stem_text: str
+
+
+@dataclass(frozen=True)
+class ProgramSpecData:
+    """What the judge needs of a programming item. Never sent to a browser (the tests are the key)."""
+
+    language: str
+    tests: tuple[tuple[str, str, Decimal], ...]  # (input, expected output, points)
+    time_limit_ms: int | None
+    memory_limit_mb: int | None

@@ -1,11 +1,49 @@
-"""What other apps may ask scoring (analytics, results and the portal, all above it)."""
+"""What other apps may ask scoring (marking, results, analytics and the portal, all above it)."""
 
 from __future__ import annotations
 
-from aigcert.scoring.models import AttemptScore, NotebookEntry
+from aigcert.scoring import formal, rules
+from aigcert.scoring.ai import AISuggestion, ai_mark, injection_signals
+from aigcert.scoring.ai import RubricCriterion as AIRubricCriterion
+from aigcert.scoring.data import FormalScoreData, MachineOutputData, SessionScoringData
+from aigcert.scoring.models import AttemptScore, MachineRun, NotebookEntry, SessionScoring
 from aigcert.scoring.services import scores_requeue_stale
 
-__all__ = ["mock_summary", "scores_requeue_stale"]
+__all__ = [
+    "SESSION_RESCORED",
+    "SESSION_SCORED",
+    "AIRubricCriterion",
+    "AISuggestion",
+    "FormalScoreData",
+    "MachineOutputData",
+    "SessionScoringData",
+    "ai_mark",
+    "injection_signals",
+    "machine_output",
+    "machine_runs_requeue_stale",
+    "machine_runs_retry",
+    "mock_summary",
+    "pass_line",
+    "rescore_apply",
+    "rescore_preview",
+    "scores_requeue_stale",
+    "session_freeze",
+    "session_scores",
+    "session_scoring_get",
+    "session_scoring_request",
+    "sessions_score_due",
+]
+
+SESSION_SCORED = formal.SESSION_SCORED
+SESSION_RESCORED = formal.SESSION_RESCORED
+session_scoring_request = formal.session_scoring_request
+sessions_score_due = formal.sessions_score_due
+machine_runs_requeue_stale = formal.machine_runs_requeue_stale
+machine_runs_retry = formal.machine_runs_retry
+rescore_preview = formal.rescore_preview
+rescore_apply = formal.rescore_apply
+session_freeze = formal.session_freeze
+pass_line = rules.pass_line
 
 
 def mock_summary(candidate_id: int, program_code: str) -> tuple[int, object | None, int]:
@@ -16,3 +54,34 @@ def mock_summary(candidate_id: int, program_code: str) -> tuple[int, object | No
     waiting = NotebookEntry.objects.filter(candidate_id=candidate_id, program_code=program_code,
                                            mastered_at__isnull=True).count()
     return len(scores), best, waiting
+
+
+def session_scoring_get(session_code: str) -> SessionScoringData | None:
+    scoring = SessionScoring.objects.filter(session_code=session_code).first()
+    if scoring is None:
+        return None
+    unavailable = MachineRun.objects.filter(session_code=session_code, state=MachineRun.State.UNAVAILABLE,
+                                            kind=MachineRun.Kind.JUDGE).count()
+    return SessionScoringData(session_code=session_code, program_code=scoring.program_code, state=scoring.state,
+                              state_label=str(SessionScoring.State(scoring.state).label),
+                              attempts_total=scoring.attempts_total, attempts_scored=scoring.attempts_scored,
+                              error=scoring.error, frozen=scoring.frozen_at is not None,
+                              judge_unavailable=unavailable, overrides=dict(scoring.overrides))
+
+
+def session_scores(session_code: str) -> list[FormalScoreData]:
+    """Every scored attempt of a formal session: the objective and judged points per slot."""
+    rows = (AttemptScore.objects.filter(session_code=session_code, state=AttemptScore.State.SCORED)
+            .order_by("attempt_id").values_list("attempt__code", "attempt_id", "candidate_id", "slots",
+                                                "paper_max"))
+    return [FormalScoreData(attempt_code=str(code), attempt_pk=pk, candidate_id=candidate, slots=slots,
+                            paper_max=paper_max) for code, pk, candidate, slots, paper_max in rows]
+
+
+def machine_output(attempt_pk: int, slot: str) -> MachineOutputData | None:
+    """What a machine made of a response, for the markers: the judge's verdicts or a prompt's output."""
+    run = MachineRun.objects.filter(score__attempt_id=attempt_pk, slot=slot).first()
+    if run is None:
+        return None
+    return MachineOutputData(kind=run.kind, state=run.state, result=dict(run.result), message=run.message)
+

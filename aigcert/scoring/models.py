@@ -28,6 +28,10 @@ class AttemptScore(BaseModel):
     paper_max = models.DecimalField(_("paper maximum"), max_digits=7, decimal_places=2, default=0)
     unscored_items = models.PositiveIntegerField(_("items left to people"), default=0)
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    # Formal sittings are scored in bulk, one row per attempt: slot → points earned ("1.50"), null where people
+    # mark it or the judge hasn't run yet. (Mocks keep ItemScore rows for the candidate's review page.)
+    session_code = models.CharField(_("session"), max_length=40, blank=True, db_index=True)
+    slots = models.JSONField(_("points per item"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("attempt score")
@@ -79,3 +83,88 @@ class NotebookEntry(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.candidate_id}: {self.version_id}"
+
+
+class SessionScoring(BaseModel):
+    """The scoring of one formal session: queued after the session closes, claimed by one worker at a time."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Scoring")
+        JUDGING = "judging", _("Judging programs")
+        DONE = "done", _("Scored")
+        FAILED = "failed", _("Failed")
+
+    session_code = models.CharField(_("session"), max_length=40, unique=True)
+    program_code = models.SlugField(_("program"), max_length=60)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts_total = models.PositiveIntegerField(_("attempts"), default=0)
+    attempts_scored = models.PositiveIntegerField(_("attempts scored"), default=0)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    # Key corrections applied so far: {"old version id": corrected version id}; a later run scores with them too.
+    overrides = models.JSONField(_("corrected versions"), default=dict, blank=True)
+    # Set when the results are released: from then on only a re-check changes a score, never a re-scoring.
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session scoring")
+        verbose_name_plural = _("session scorings")
+
+    def __str__(self) -> str:
+        return f"{self.session_code}: {self.state}"
+
+
+class MachineRun(BaseModel):
+    """Work a machine does on one response after the exam: judging a program, or running a prompt task once."""
+
+    class Kind(models.TextChoices):
+        JUDGE = "judge", _("Program judge")
+        PROMPT = "prompt", _("Prompt run")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        UNAVAILABLE = "unavailable", _("Could not run")
+
+    score = models.ForeignKey(AttemptScore, verbose_name=_("attempt score"), on_delete=models.CASCADE,
+                              related_name="machine_runs")
+    session_code = models.CharField(_("session"), max_length=40, db_index=True)
+    slot = models.CharField(_("item"), max_length=16)
+    version_id = models.PositiveBigIntegerField(_("item version"))
+    slot_points = models.DecimalField(_("maximum"), max_digits=7, decimal_places=2)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("machine run")
+        verbose_name_plural = _("machine runs")
+        constraints = [models.UniqueConstraint(fields=["score", "slot", "kind"], name="machine_run_one_per_slot")]
+        indexes = [models.Index(fields=["session_code", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.score_id}:{self.slot} {self.state}"
+
+
+class Rescore(BaseModel):
+    """A re-scoring of a session after a key correction: what was swapped, who did it, and whom it changed."""
+
+    session_code = models.CharField(_("session"), max_length=40, db_index=True)
+    versions = models.JSONField(_("versions replaced"))  # {"old id": new id}
+    reason = models.TextField(_("reason"), max_length=2000)
+    changes = models.JSONField(_("changes"))  # [{"attempt", "candidate", "before", "after"}]
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT,
+                              related_name="+")
+
+    class Meta:
+        verbose_name = _("re-scoring")
+        verbose_name_plural = _("re-scorings")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.session_code} {self.created_at:%Y-%m-%d %H:%M}"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -72,3 +74,56 @@ def trend_points(scores: list[Decimal], *, maximum: Decimal, width: int = 560, h
     step = (width - 2 * pad) / max(1, len(scores) - 1)
     return [(round(pad + i * step, 1), round(height - pad - float(s / maximum) * (height - 2 * pad), 1))
             for i, s in enumerate(scores)]
+
+
+class PaperScorer:
+    """Scores the objective items of one frozen paper, memoizing by the stored answer text: a session's thousands
+    of attempts give each slot only a handful of distinct answers, so each is decoded and scored once.
+
+    ``items`` are the paper's (slot, version id, slot points); ``scorers`` map a version id to (the item's own
+    points, a function scoring a decoded answer), the function None where people or the judge score."""
+
+    def __init__(self, items: Iterable[tuple[str, int, Decimal]],
+                 scorers: dict[int, tuple[Decimal, Callable[[Any], Decimal] | None]]):
+        self.slots: list[tuple[str, Decimal, Decimal, Callable[[Any], Decimal] | None]] = []
+        for slot, version_id, slot_points in items:
+            item_points, score = scorers[version_id]
+            self.slots.append((slot, slot_points, item_points, score))
+        self._memo: dict[tuple[str, str | None], str] = {}
+
+    @property
+    def objective_max(self) -> Decimal:
+        return sum((points for _slot, points, _item, score in self.slots if score is not None), ZERO)
+
+    def score(self, answers: dict[str, str | None]) -> tuple[dict[str, str | None], Decimal]:
+        """(slot → points earned as text, None where not objective; the objective total) of one attempt whose
+        stored answers (JSON text, absent when never answered) are given by slot."""
+        result: dict[str, str | None] = {}
+        total = ZERO
+        memo = self._memo
+        for slot, slot_points, item_points, score in self.slots:
+            if score is None:
+                result[slot] = None
+                continue
+            raw = answers.get(slot)
+            key = (slot, raw)
+            earned = memo.get(key)
+            if earned is None:
+                value = json.loads(raw) if raw is not None else None
+                earned = str(scaled(score(value), item_points=item_points, slot_points=slot_points))
+                memo[key] = earned
+            result[slot] = earned
+            total += Decimal(earned)
+        return result, total
+
+
+def score_changes(before: dict[str, dict[str, str | None]], after: dict[str, dict[str, str | None]]
+                  ) -> list[tuple[str, Decimal, Decimal]]:
+    """Attempts whose objective total differs between two scorings: (attempt, total before, total after)."""
+    changes = []
+    for attempt, slots in after.items():
+        old = sum((Decimal(v) for v in before.get(attempt, {}).values() if v is not None), ZERO)
+        new = sum((Decimal(v) for v in slots.values() if v is not None), ZERO)
+        if old != new:
+            changes.append((attempt, old, new))
+    return changes

@@ -17,7 +17,7 @@ ALLOWED = {
     (S.DEPOSIT_PAID, S.BOOKED), (S.DEPOSIT_PAID, S.WITHDRAWN),
     (S.BOOKED, S.SAT), (S.BOOKED, S.WITHDRAWN),
     (S.SAT, S.PASSED), (S.SAT, S.FAILED),
-    (S.FAILED, S.BOOKED),
+    (S.FAILED, S.BOOKED), (S.FAILED, S.PASSED),  # a retake; a re-check that corrects the score to a pass
     (S.PASSED, S.BALANCE_PAID),
     (S.BALANCE_PAID, S.CERTIFIED),
 }
@@ -37,7 +37,7 @@ def test_transition_allowed_iff_listed(current, target):
     (S.DEPOSIT_PAID, S.SAT),
     (S.SAT, S.WITHDRAWN),  # no withdrawal once the exam is taken
     (S.PASSED, S.CERTIFIED),  # the balance comes first
-    (S.FAILED, S.PASSED),
+    (S.PASSED, S.FAILED),  # a pass stands: a re-check that lowers it goes to the exam office
     (S.CERTIFIED, S.WITHDRAWN),
     (S.WITHDRAWN, S.REGISTERED),
     (S.BOOKED, S.BOOKED),

@@ -15,7 +15,9 @@ from aigcert.exam_fixtures import (
     exam_bank,
     examinee,
     examinee_client,
+    formal_day,
     post_json,
+    sitting,
     unlock,
 )
 from aigcert.exams import api as exams

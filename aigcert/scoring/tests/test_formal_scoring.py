@@ -1,0 +1,161 @@
+"""Scoring of formal sessions: the batch job after the session, its idempotence, the refusal while attempts are open,
+and re-scoring after a key correction (audited, showing whom it changes, refused once results are out)."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+
+from aigcert.core.api import DomainError, audit_events
+from aigcert.exam_fixtures import GENERAL
+from aigcert.exams import api as exams
+from aigcert.itembank import api as itembank
+from aigcert.scoring import api as scoring
+from aigcert.scoring import formal
+from aigcert.scoring.models import AttemptScore, Rescore, SessionScoring
+
+
+def _choose(item, index):
+    payload = item["payload"]
+    if item["item_type"] == "true_false":
+        return index == 0
+    if "options" not in payload:
+        return None
+    chosen = payload["options"][index]["id"]
+    return [chosen] if payload.get("multiple") else chosen
+
+
+def first_option(item):
+    return _choose(item, 0)
+
+
+def last_option(item):
+    return _choose(item, -1)
+
+
+def _expected(attempt) -> dict[str, Decimal]:
+    """Each slot's points worked out the slow way: the item bank's own scoring of each response, scaled."""
+    paper = exams.paper_get(attempt.paper_id)
+    responses = {r.slot: r.value for r in attempt.responses.all()}
+    raw = itembank.responses_score([(i["version_id"], responses.get(i["slot"])) for i in paper.items])
+    review = itembank.versions_review(i["version_id"] for i in paper.items)
+    return {i["slot"]: scoring_rules_scaled(points, review[i["version_id"]].points, Decimal(i["points"]))
+            for i, points in zip(paper.items, raw, strict=True)}
+
+
+def scoring_rules_scaled(points, item_points, slot_points):
+    from aigcert.scoring import rules
+
+    return rules.scaled(points, item_points=item_points, slot_points=slot_points)
+
+
+def test_a_session_is_scored_once_every_attempt_closed(sitting, django_capture_on_commit_callbacks):
+    session = sitting.session(program_code=GENERAL)
+    attempts = [sitting.sit(session, answer=first_option), sitting.sit(session, answer=last_option),
+                sitting.sit(session, answer=lambda item: None)]
+    with django_capture_on_commit_callbacks(execute=True):
+        state = scoring.session_scoring_request(session_code=str(session.code), actor=sitting.exam_admin)
+    assert state.attempts_total == 3
+    scoring_row = SessionScoring.objects.get(session_code=str(session.code))
+    assert (scoring_row.state, scoring_row.attempts_scored) == ("done", 3)
+    for attempt in attempts:
+        score = AttemptScore.objects.get(attempt_id=attempt.pk)
+        expected = _expected(attempt)
+        assert {slot: Decimal(v) for slot, v in score.slots.items()} == expected
+        assert score.objective_points == sum(expected.values())
+        assert (score.kind, score.session_code, score.unscored_items) == ("formal", str(session.code), 0)
+    # an empty paper scores zero, and the two answer sheets differ
+    totals = [AttemptScore.objects.get(attempt_id=a.pk).objective_points for a in attempts]
+    assert totals[2] == 0 and totals[0] != totals[1]
+    assert [e.data["attempts"] for e in audit_events(action="scoring.session_score")] == [3]
+
+
+def test_scoring_waits_while_an_attempt_is_open(sitting):
+    session = sitting.session(program_code=GENERAL)
+    sitting.sit(session, answer=first_option)
+    sitting.sit(session, answer=first_option, submit=False)
+    with pytest.raises(DomainError) as refused:
+        scoring.session_scoring_request(session_code=str(session.code))
+    assert refused.value.code == "open_attempts"
+    assert not SessionScoring.objects.exists() and not AttemptScore.objects.exists()
+
+
+def test_scoring_twice_changes_nothing(sitting, django_capture_on_commit_callbacks):
+    session = sitting.session(program_code=GENERAL)
+    attempt = sitting.sit(session, answer=first_option)
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.session_scoring_request(session_code=str(session.code))
+    before = list(AttemptScore.objects.values_list("pk", "slots", "objective_points"))
+    # a second request and a second worker run: the session is done, nothing is scored again
+    scoring.session_scoring_request(session_code=str(session.code))
+    formal.session_score(session_code=str(session.code))
+    SessionScoring.objects.filter(session_code=str(session.code)).update(state="queued")
+    formal.session_score(session_code=str(session.code))  # a requeued run skips attempts already scored
+    assert list(AttemptScore.objects.values_list("pk", "slots", "objective_points")) == before
+    assert AttemptScore.objects.filter(attempt_id=attempt.pk).count() == 1
+
+
+def _correct_key(version_id: int, *, to_option: str) -> int:
+    """A corrected, approved version of an item (the item bank's own review is tested there): its key now
+    ``to_option``."""
+    model = apps.get_model("itembank", "ItemVersion")
+    old = model.objects.get(pk=version_id)
+    fields = {f.attname: getattr(old, f.attname) for f in model._meta.concrete_fields
+              if f.attname not in ("id", "code", "number", "content")}
+    new = model.objects.create(**fields, code=uuid.uuid4(), number=old.number + 1,
+                               content={**old.content, "key": [to_option]})
+    new.standards.set(old.standards.all())
+    apps.get_model("itembank", "Item").objects.filter(pk=old.item_id).update(live=new)
+    return new.pk
+
+
+def test_rescoring_after_a_key_correction_shows_and_audits_whom_it_changes(
+        sitting, make_user, django_capture_on_commit_callbacks):
+    session = sitting.session(program_code=GENERAL)
+    first = sitting.sit(session, answer=first_option)
+    last = sitting.sit(session, answer=last_option)
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.session_scoring_request(session_code=str(session.code))
+    # An item of the second candidate's paper whose key isn't its last option: making it so gains them its points.
+    paper = exams.paper_get(last.paper_id)
+    keys = itembank.versions_review(i["version_id"] for i in paper.items)
+    single = next(i for i in paper.items if i["item_type"] == "single_choice"
+                  and keys[i["version_id"]].key[0] != i["payload"]["options"][-1]["id"])
+    new_key = single["payload"]["options"][-1]["id"]
+    new_version = _correct_key(single["version_id"], to_option=new_key)
+    # Worked out independently: whoever holds this item now earns its points iff they chose the new key.
+    expected = {}
+    for attempt in (first, last):
+        held = [i for i in exams.paper_get(attempt.paper_id).items if i["version_id"] == single["version_id"]]
+        if not held:
+            continue
+        slot = held[0]["slot"]
+        score = AttemptScore.objects.get(attempt_id=attempt.pk)
+        chosen = attempt.responses.get(slot=slot).value
+        now_earned = Decimal(held[0]["points"]) if chosen == new_key else Decimal(0)
+        if Decimal(score.slots[slot]) != now_earned:
+            expected[attempt.pk] = (score.objective_points,
+                                    score.objective_points - Decimal(score.slots[slot]) + now_earned)
+    assert expected, "the correction must change someone for this test to mean anything"
+    versions, changes = scoring.rescore_preview(session_code=str(session.code))
+    assert versions == {str(single["version_id"]): new_version}
+    changed = {c["attempt"]: (Decimal(c["before"]), Decimal(c["after"])) for c in changes}
+    assert changed == expected
+    admin = make_user("exam_admin")
+    with pytest.raises(DomainError):
+        scoring.rescore_apply(session_code=str(session.code), reason="  ", actor=admin)
+    rescore = scoring.rescore_apply(session_code=str(session.code), reason="勘误：第一题答案更正", actor=admin)
+    assert {c["attempt"] for c in rescore.changes} == set(changed)
+    for pk, (_before, after) in expected.items():
+        assert AttemptScore.objects.get(attempt_id=pk).objective_points == after
+    [event] = audit_events(action="scoring.session_rescore")
+    assert event.data["changed"] == len(changed) and event.data["reason"] == "勘误：第一题答案更正"
+    # applied once: nothing more to re-score
+    assert scoring.rescore_preview(session_code=str(session.code)) == ({}, [])
+    # once results are out, only a re-check changes a score
+    _correct_key(new_version, to_option=single["payload"]["options"][0]["id"])
+    scoring.session_freeze(session_code=str(session.code))
+    with pytest.raises(DomainError) as refused:
+        scoring.rescore_apply(session_code=str(session.code), reason="again", actor=admin)
+    assert refused.value.code == "frozen" and Rescore.objects.count() == 1
