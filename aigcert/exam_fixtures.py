@@ -134,6 +134,22 @@ def formal_day(exam_bank, make_user, django_capture_on_commit_callbacks):
 PROFESSIONAL = "aigc-professional"
 
 
+def key_correct(version_id: int, *, to_option: str) -> int:
+    """A corrected, approved version of a choice item whose key is now ``to_option``, made the item's live version
+    (the item bank's own edit-and-review flow is tested there). Returns the new version's id."""
+    import uuid
+
+    model = apps.get_model("itembank", "ItemVersion")
+    old = model.objects.get(pk=version_id)
+    fields = {f.attname: getattr(old, f.attname) for f in model._meta.concrete_fields
+              if f.attname not in ("id", "code", "number", "content")}
+    new = model.objects.create(**fields, code=uuid.uuid4(), number=old.number + 1,
+                               content={**old.content, "key": [to_option]})
+    new.standards.set(old.standards.all())
+    apps.get_model("itembank", "Item").objects.filter(pk=old.item_id).update(live=new)
+    return new.pk
+
+
 def answer_for(item: dict, marker: str = "") -> object:
     """A plausible answer for a paper item of a marked type (None for the others and for uploads)."""
     kind = item["item_type"]
@@ -146,6 +162,32 @@ def answer_for(item: dict, marker: str = "") -> object:
     return None
 
 
+def sit_formal(session, user, *, admin, answer=answer_for, submit=True):
+    """``user`` (with a confirmed seat) checks in, is admitted where a proctor must admit, starts, answers
+    ``answer(item)`` for each paper item (None leaves it) and submits, through delivery's own services. For tests
+    that need sat sessions, including browser tests whose rows must be committed."""
+    from aigcert.delivery import examday, services
+    from aigcert.delivery.models import Attempt
+
+    checkin = examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True,
+                                      ip="127.0.0.1", agent="pytest")
+    if checkin.state == "waiting":  # 专业级: a proctor admits each check-in
+        examday.checkin_decide(checkin=checkin, actor=admin, approve=True, reason="证件核对无误")
+    attempt = examday.formal_start(candidate_id=user.pk, session_code=str(session.code))[0]
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    paper = exams.paper_get(attempt.paper_id)
+    entries = []
+    for n, item in enumerate(paper.items, start=1):
+        value = answer(item)
+        if value is not None:
+            entries.append({"slot": item["slot"], "value": value, "seq": n})
+    if entries:
+        services.responses_save(attempt=attempt, device=attempt.device, entries=entries)
+    if submit:
+        services.attempt_submit(attempt=Attempt.objects.get(pk=attempt.pk), key="k", device=attempt.device)
+    return Attempt.objects.get(pk=attempt.pk)
+
+
 @pytest.fixture
 def sitting(formal_day):
     """Candidates who sat a formal session and submitted, through delivery's own services:
@@ -154,10 +196,10 @@ def sitting(formal_day):
         attempt = sitting.sit(session, answer=answer_for) # answer(item) → value, None to leave it
         sitting.sit(session, user=someone)
     """
-    from aigcert.delivery import examday, services
-    from aigcert.delivery.models import Attempt
 
     class Sitting:
+        exam_admin = formal_day.exam_admin
+
         @staticmethod
         def session(program_code=PROFESSIONAL, **kwargs):
             kwargs.setdefault("start_in", -timedelta(minutes=2))
@@ -165,26 +207,7 @@ def sitting(formal_day):
 
         @staticmethod
         def sit(session, answer=answer_for, user=None, submit=True):
-            user = formal_day.seat(session, user)
-            checkin = examday.checkin_confirm(candidate=user, session_code=str(session.code), confirmed=True,
-                                              ip="127.0.0.1", agent="pytest")
-            if checkin.state == "waiting":  # 专业级: a proctor admits each check-in
-                examday.checkin_decide(checkin=checkin, actor=formal_day.exam_admin, approve=True,
-                                       reason="证件核对无误")
-            attempt = examday.formal_start(candidate_id=user.pk, session_code=str(session.code))[0]
-            attempt = Attempt.objects.get(pk=attempt.pk)
-            paper = exams.paper_get(attempt.paper_id)
-            entries = []
-            for n, item in enumerate(paper.items, start=1):
-                value = answer(item)
-                if value is not None:
-                    entries.append({"slot": item["slot"], "value": value, "seq": n})
-            if entries:
-                services.responses_save(attempt=attempt, device=attempt.device, entries=entries)
-            if submit:
-                services.attempt_submit(attempt=Attempt.objects.get(pk=attempt.pk), key="k", device=attempt.device)
-            return Attempt.objects.get(pk=attempt.pk)
-
-        exam_admin = formal_day.exam_admin
+            return sit_formal(session, formal_day.seat(session, user), admin=formal_day.exam_admin, answer=answer,
+                              submit=submit)
 
     return Sitting()

@@ -1,4 +1,5 @@
-"""Marking listens for scored sessions (through the outbox; scoring does not know marking exists)."""
+"""Marking listens for sessions whose answers are ready for people (through the outbox; scoring does not know
+marking exists). Marking starts before the judge has run every program: the markers never wait for it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from aigcert.core.api import outbox_subscribe
 from aigcert.scoring import api as scoring
 
 
-def on_session_scored(payload: dict) -> None:
+def on_session_ready(payload: dict) -> None:
     from aigcert.marking.tasks import session_scripts_create_task
 
     code = payload["session"]
@@ -17,4 +18,4 @@ def on_session_scored(payload: dict) -> None:
 
 
 def register() -> None:
-    outbox_subscribe(scoring.SESSION_SCORED, on_session_scored)
+    outbox_subscribe(scoring.SESSION_READY_FOR_MARKING, on_session_ready)

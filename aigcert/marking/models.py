@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from aigcert.catalog.api import ItemType
 from aigcert.core.api import BaseModel
 from aigcert.marking import rules
 
@@ -37,6 +38,10 @@ class MarkingItem(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.session_code} · {self.item_code}"
+
+    @property
+    def type_label(self) -> str:
+        return str(ItemType(self.item_type).label)
 
 
 class Script(BaseModel):
@@ -71,6 +76,8 @@ class Script(BaseModel):
     # The AI check, hidden from markers: its suggestion, and whether the answer addresses the grader.
     ai = models.JSONField(_("AI suggestion"), null=True, blank=True)
     ai_checked = models.BooleanField(_("sent to another marker by the AI check"), default=False)
+    # The AI check is queued and hasn't answered: the session isn't marked until it has (or failed).
+    ai_pending = models.BooleanField(_("AI check pending"), default=False)
     injection = models.BooleanField(_("addresses the grader"), default=False)
     injection_signals = models.JSONField(_("signals"), default=list, blank=True)
 

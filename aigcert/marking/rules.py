@@ -37,6 +37,7 @@ class Decision:
     state: str            # DOUBLE (still waiting), THIRD, CHIEF or DONE
     final: Decimal | None  # set when DONE
     reason: str           # AGREED, DISAGREED, AI_CHECK, ARBITRATED, or "" while waiting
+    pair: tuple[int, int] | None = None  # which of the marks (by position) agreed, when an agreeing pair decided
 
 
 def decide(*, marks: Sequence[Decimal], tolerance: Decimal, rule: str = MEAN, chief: Decimal | None = None,
@@ -61,17 +62,17 @@ def decide(*, marks: Sequence[Decimal], tolerance: Decimal, rule: str = MEAN, ch
         final = combine(first, second, rule)
         if ai is not None and not ai_checked and not agree(ai, final, tolerance):
             return Decision(THIRD, None, AI_CHECK)
-        return Decision(DONE, final, AGREED)
+        return Decision(DONE, final, AGREED, (0, 1))
     third = marks[2]
     if agree(first, second, tolerance):  # the third marker came for the AI check
         final = combine(first, second, rule)
         if agree(third, final, tolerance):
-            return Decision(DONE, final, AGREED)
+            return Decision(DONE, final, AGREED, (0, 1))
         return Decision(CHIEF, None, AI_CHECK)
     pairs = [(abs(first - third), 0, first), (abs(second - third), 1, second)]
-    gap, _order, partner = min(pairs)
+    gap, position, partner = min(pairs)
     if gap <= tolerance:
-        return Decision(DONE, combine(partner, third, rule), AGREED)
+        return Decision(DONE, combine(partner, third, rule), AGREED, (position, 2))
     return Decision(CHIEF, None, DISAGREED)
 
 

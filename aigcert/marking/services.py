@@ -3,6 +3,7 @@ scripts, stopping a marker, the AI check and re-checks. Every score change is au
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from datetime import timedelta
@@ -31,7 +32,7 @@ _LABEL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
 def _label() -> str:
-    return "S" + "".join(secrets.choice(_LABEL_ALPHABET) for _ in range(8))
+    return "S" + "".join(secrets.choice(_LABEL_ALPHABET) for _ in range(10))
 
 
 def _rubric_json(review) -> list[dict]:
@@ -45,7 +46,11 @@ def criterion_maxima(rubric: list[dict]) -> list[Decimal]:
 
 
 # ── scripts from a scored session ────────────────────────────────────────────────────────────────────────────
-def _answer_of(item_type: str, value, attempt_pk: int, slot: str) -> dict:
+NO_LLM, PROMPT_FAILED = "no_llm", "failed"  # why a prompt task has no output: the page says it in the reader's language
+CHUNK = 500
+
+
+def _answer_of(item_type: str, value, attempt_pk: int, slot: str, outputs: dict) -> dict:
     if item_type == "work_upload":
         upload = delivery.upload_of(attempt_pk, slot)
         if upload is None:
@@ -54,66 +59,97 @@ def _answer_of(item_type: str, value, attempt_pk: int, slot: str) -> dict:
         return {"upload": {"path": path, "name": name, "size": size, "sha256": sha256}}
     answer = {"text": value if isinstance(value, str) else ""}
     if item_type == "prompt_task":
-        output = scoring.machine_output(attempt_pk, slot)
+        output = outputs.get((attempt_pk, slot))
         if output is not None and output.state == "done":
             answer["prompt_output"] = output.result.get("output", "")
         elif output is not None:
-            answer["prompt_note"] = _("The prompt could not be run: %(reason)s") % {"reason": output.message}
+            answer["prompt_note"], answer["prompt_reason"] = PROMPT_FAILED, output.message
         else:
-            answer["prompt_note"] = _("No language model is configured, so the prompt was not run: mark the prompt "
-                                      "itself against the rubric.")
+            answer["prompt_note"] = NO_LLM
     return answer
 
 
-@transaction.atomic
+def _item_for(session, policy, paper_item: dict, items: dict[int, MarkingItem]) -> MarkingItem:
+    version_id = paper_item["version_id"]
+    if version_id not in items:
+        review = itembank.versions_review([version_id])[version_id]
+        items[version_id] = MarkingItem.objects.create(
+            session_code=session.code, program_code=session.program_code, version_id=version_id,
+            item_code=review.item_code, item_type=review.item_type,
+            stem_html=paper_item["payload"].get("stem_html", ""), stem_text=review.stem_text,
+            rubric=_rubric_json(review), max_points=review.points,
+            tolerance=rules.tolerance_for(review.points, policy.tolerance_share, policy.step), step=policy.step,
+            final_rule=policy.final_rule)
+    return items[version_id]
+
+
 def session_scripts_create(*, session_code: str) -> int:
-    """Make a blind script for every answer to an item people mark (idempotent). Called when scoring finishes a
-    session; a session with nothing to mark is marked at once."""
+    """Make a blind script for every answer to an item people mark (idempotent: answers that have one are
+    skipped). A batch: the answers are read five hundred attempts at a time and each chunk is its own
+    transaction. A session with nothing to mark is marked at once."""
     session = exams.session_get(session_code)
     policy = marking_policy(session.program_code)
     attempts = {pk: paper for pk, _code, _cand, paper, _state in delivery.session_attempt_rows(session_code)}
-    items: dict[int, MarkingItem] = {i.version_id: i for i in MarkingItem.objects.filter(session_code=session_code)}
-    existing = set(Script.objects.filter(item__session_code=session_code, is_gold=False)
-                   .values_list("attempt_code", "item__version_id"))
-    created = 0
-    marked_of: dict[int, list[dict]] = {}
-    for paper_id in set(attempts.values()):
-        marked_of[paper_id] = [i for i in exams.paper_get(paper_id).items if i["item_type"] in MARKED_TYPES]
+    marked_of = {paper_id: [i for i in exams.paper_get(paper_id).items if i["item_type"] in MARKED_TYPES]
+                 for paper_id in set(attempts.values())}
     if not any(marked_of.values()):  # an objective-only session: nothing for people to mark
         _session_check_done(session_code)
         return 0
-    for score in scoring.session_scores(session_code):
-        marked = marked_of[attempts[score.attempt_pk]]
-        if not marked:
-            continue
-        responses = delivery.responses_get(score.attempt_pk)
-        for paper_item in marked:
-            version_id = paper_item["version_id"]
-            if version_id not in items:
-                review = itembank.versions_review([version_id])[version_id]
-                tolerance = rules.tolerance_for(review.points, policy.tolerance_share, policy.step)
-                items[version_id] = MarkingItem.objects.create(
-                    session_code=session_code, program_code=session.program_code, version_id=version_id,
-                    item_code=review.item_code, item_type=review.item_type,
-                    stem_html=paper_item["payload"].get("stem_html", ""), stem_text=review.stem_text,
-                    rubric=_rubric_json(review),
-                    max_points=review.points, tolerance=tolerance, step=policy.step, final_rule=policy.final_rule)
-            if (score.attempt_code, version_id) in existing:
-                continue
-            value = responses.get(paper_item["slot"], (None, False))[0]
-            answer = _answer_of(paper_item["item_type"], value, score.attempt_pk, paper_item["slot"])
-            signals = _signals(answer)
-            script = Script.objects.create(
-                item=items[version_id], label=_label(), attempt_pk=score.attempt_pk, attempt_code=score.attempt_code,
-                candidate_id=score.candidate_id, slot=paper_item["slot"], slot_points=Decimal(paper_item["points"]),
-                answer=answer, injection=bool(signals), injection_signals=list(signals))
-            created += 1
-            if policy.ai_check and llm_configured() and paper_item["item_type"] in TEXT_TYPES:
-                _enqueue_ai(script.pk)
+    items = {i.version_id: i for i in MarkingItem.objects.filter(session_code=session_code)}
+    existing = set(Script.objects.filter(item__session_code=session_code, is_gold=False)
+                   .values_list("attempt_code", "item__version_id"))
+    outputs = scoring.machine_outputs(session_code)
+    ai = policy.ai_check and llm_configured()
+    scores = [s for s in scoring.session_scores(session_code) if marked_of[attempts[s.attempt_pk]]]
+    created = 0
+    for start in range(0, len(scores), CHUNK):
+        chunk = scores[start:start + CHUNK]
+        answers: dict[int, dict[str, str | None]] = {}
+        for attempt_pk, slot, raw in delivery.responses_raw([s.attempt_pk for s in chunk]):
+            answers.setdefault(attempt_pk, {})[slot] = raw
+        with transaction.atomic():
+            scripts = []
+            for score in chunk:
+                for paper_item in marked_of[attempts[score.attempt_pk]]:
+                    item = _item_for(session, policy, paper_item, items)
+                    if (score.attempt_code, item.version_id) in existing:
+                        continue
+                    raw = answers.get(score.attempt_pk, {}).get(paper_item["slot"])
+                    answer = _answer_of(paper_item["item_type"], json.loads(raw) if raw is not None else None,
+                                        score.attempt_pk, paper_item["slot"], outputs)
+                    signals = _signals(answer)
+                    scripts.append(Script(
+                        item=item, label=_label(), attempt_pk=score.attempt_pk, attempt_code=score.attempt_code,
+                        candidate_id=score.candidate_id, slot=paper_item["slot"],
+                        slot_points=Decimal(paper_item["points"]), answer=answer, injection=bool(signals),
+                        injection_signals=list(signals), ai_pending=ai and paper_item["item_type"] in TEXT_TYPES))
+            _scripts_insert(scripts)
+            created += len(scripts)
+            for script in scripts:
+                if script.ai_pending:
+                    _enqueue_ai(script.pk)
     audit_record(actor=None, action="marking.scripts_create", target_type="exams.session", target_id=session_code,
                  data={"scripts": created})
     _session_check_done(session_code)
     return created
+
+
+def _scripts_insert(scripts: list[Script]) -> None:
+    """Insert with fresh labels until none collides (a label is 50 random bits: a collision is rare, not
+    impossible, and must never stop a session's marking)."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                Script.objects.bulk_create(scripts, batch_size=500)
+            return
+        except IntegrityError:
+            taken = set(Script.objects.filter(label__in=[s.label for s in scripts]).values_list("label", flat=True))
+            if not taken:
+                raise
+            for script in scripts:
+                if script.label in taken:
+                    script.label = _label()
+    raise IntegrityError("script labels kept colliding")
 
 
 def _signals(answer: dict) -> tuple[str, ...]:
@@ -134,17 +170,18 @@ def _stopped(session_code: str, marker) -> bool:
 
 
 def locks_expire() -> int:
-    """Return to the queue every script whose marker held it past the lock (run lazily and by the tick)."""
+    """Return to the queue every script whose marker held it past the lock (run lazily and by the tick). Each
+    mark is released by a conditional update, so two callers never both release (or audit) the same one."""
     expired = list(Mark.objects.filter(state=Mark.State.TAKEN, expires_at__lt=now())
-                   .exclude(round=Mark.Round.CHIEF).values_list("pk", "script__label", "marker_id"))
-    if not expired:
-        return 0
-    Mark.objects.filter(pk__in=[pk for pk, _l, _m in expired], state=Mark.State.TAKEN).update(
-        state=Mark.State.RELEASED, updated_at=now())
+                   .exclude(round=Mark.Round.CHIEF).values_list("pk", "script__label", "marker_id")[:1000])
+    released = 0
     for pk, label, marker_id in expired:
-        audit_record(actor=None, action="marking.lock_expire", target_type="marking.mark", target_id=str(pk),
-                     data={"script": label, "marker": marker_id})
-    return len(expired)
+        if Mark.objects.filter(pk=pk, state=Mark.State.TAKEN).update(state=Mark.State.RELEASED,
+                                                                     updated_at=now()) == 1:
+            released += 1
+            audit_record(actor=None, action="marking.lock_expire", target_type="marking.mark", target_id=str(pk),
+                         data={"script": label, "marker": marker_id})
+    return released
 
 
 _ROUNDS = [Mark.Round.FIRST, Mark.Round.SECOND, Mark.Round.THIRD]
@@ -172,9 +209,10 @@ def script_take(*, item_code, marker) -> Mark | None:
     if held is not None:
         return held
     policy = marking_policy(item.program_code)
-    real = Mark.objects.filter(script__item=item, marker=marker, state=Mark.State.SUBMITTED,
-                               round__in=_BLIND).count()
-    if rules.gold_due(real, policy.gold_every):
+    # Gold marks count too: a gold script is one in every N the marker takes, never several in a row.
+    given = Mark.objects.filter(script__item=item, marker=marker, state=Mark.State.SUBMITTED,
+                                round__in=[*_BLIND, Mark.Round.GOLD]).count()
+    if rules.gold_due(given, policy.gold_every):
         gold = (Script.objects.filter(item=item, is_gold=True).exclude(_marked_by(marker))
                 .order_by("?").first())
         if gold is not None:
@@ -208,8 +246,8 @@ def _hold(script: Script, marker, round_: str, lock_minutes: int) -> Mark:
 
 def mark_of(*, mark_code, marker) -> Mark:
     """A marker's own mark; anyone else's looks missing."""
-    mark = (Mark.objects.filter(code=mark_code, marker=marker).select_related("script", "script__item").first()
-            if marker is not None else None)
+    mark = (Mark.objects.filter(code=mark_code, marker=marker).exclude(state=Mark.State.RELEASED)
+            .select_related("script", "script__item").first() if marker is not None else None)
     if mark is None:
         raise NotFound()
     return mark
@@ -250,8 +288,7 @@ def mark_submit(*, mark_code, marker, scores: list[tuple[str, str]]) -> Mark:
     if mark.state != Mark.State.TAKEN:
         raise DomainError(_("This script was already submitted or has gone back to the queue."), code="not_held")
     if mark.round != Mark.Round.CHIEF and mark.expires_at is not None and mark.expires_at < now():
-        mark.state = Mark.State.RELEASED
-        mark.save(update_fields=["state", "updated_at"])
+        # Nothing is written: the next take (or the tick) returns it to the queue, with its audit record.
         raise DomainError(_("You held this script too long, so it went back to the queue. Take the next one."),
                           code="lock_expired")
     script = Script.objects.select_for_update().select_related("item").get(pk=mark.script_id)
@@ -294,14 +331,17 @@ def _advance(script: Script) -> None:
                             rule=script.item.final_rule, chief=chief.total if chief else None,
                             ai=_ai_total(script), ai_checked=script.ai_checked)
     before = (script.state, script.final_total)
-    if decision.state == rules.THIRD:
-        script.state, script.wanted, script.reason = Script.State.THIRD, 3, decision.reason
-        script.ai_checked = script.ai_checked or decision.reason == rules.AI_CHECK
-    elif decision.state == rules.CHIEF:
-        script.state, script.reason = Script.State.CHIEF, decision.reason
+    if decision.state in (rules.THIRD, rules.CHIEF):
+        # Reopened (a late AI check) or still open: no final mark stands meanwhile.
+        script.final_total = script.final_criteria = script.finalized_at = None
+        script.state, script.reason = decision.state, decision.reason
+        if decision.state == rules.THIRD:
+            script.wanted = 3
+            script.ai_checked = script.ai_checked or decision.reason == rules.AI_CHECK
     elif decision.state == rules.DONE:
         script.state, script.reason, script.final_total = Script.State.DONE, decision.reason, decision.final
-        script.final_criteria = chief.criteria if chief else _combined_criteria(blind, decision.final)
+        script.final_criteria = chief.criteria if chief else _pair_criteria(
+            [blind[i] for i in decision.pair or ()], script.item.final_rule)
         script.finalized_at = now()
     script.save()
     if (script.state, script.final_total) != before:
@@ -312,20 +352,24 @@ def _advance(script: Script) -> None:
         _session_check_done(script.item.session_code)
 
 
-def _combined_criteria(blind: list[Mark], final: Decimal | None) -> list[dict]:
-    """Per-criterion marks of the final: those of the agreeing marks, averaged (for the candidate's areas)."""
-    agreeing = [m for m in blind if m.total is not None]
-    if not agreeing or final is None:
+def _pair_criteria(pair: list[Mark], rule: str) -> list[dict]:
+    """Per-criterion marks of the final, from the agreeing pair by the item's rule: the lower or higher mark's own
+    criteria, or their mean (for the candidate's standard areas and the re-check)."""
+    if len(pair) != 2:
         return []
-    names = [c["name"] for c in agreeing[0].criteria]
-    return [{"name": name, "points": str((sum(Decimal(m.criteria[i]["points"]) for m in agreeing)
-                                          / len(agreeing)).quantize(rules.CENT))}
-            for i, name in enumerate(names)]
+    a, b = pair
+    if rule == rules.LOWER:
+        return a.criteria if a.total <= b.total else b.criteria
+    if rule == rules.HIGHER:
+        return a.criteria if a.total >= b.total else b.criteria
+    return [{"name": x["name"], "points": str(rules.combine(Decimal(x["points"]), Decimal(y["points"]), rules.MEAN))}
+            for x, y in zip(a.criteria, b.criteria, strict=True)]
 
 
 def _session_check_done(session_code: str) -> None:
     """Tell results once every script of the session has its final mark (idempotent for the listener)."""
-    if Script.objects.filter(item__session_code=session_code, is_gold=False).exclude(state=Script.State.DONE).exists():
+    scripts = Script.objects.filter(item__session_code=session_code, is_gold=False)
+    if scripts.exclude(state=Script.State.DONE).exists() or scripts.filter(ai_pending=True).exists():
         return
     outbox_publish(topic=SESSION_MARKED, payload={"session": session_code})
 
@@ -339,6 +383,9 @@ def script_arbitrate(*, script_code, chief, scores: list[tuple[str, str]]) -> Sc
         raise NotFound()
     if script.state != Script.State.CHIEF:
         raise DomainError(_("This script is not waiting for arbitration."), code="not_in_arbitration")
+    if script.marks.filter(marker=chief, round__in=_BLIND, state=Mark.State.SUBMITTED).exists():
+        raise DomainError(_("You marked this script yourself; another chief marker arbitrates it."),
+                          code="own_script")
     criteria, total = scores_check(script.item, scores)
     mark = Mark.objects.create(script=script, marker=chief, round=Mark.Round.CHIEF, state=Mark.State.SUBMITTED,
                                criteria=criteria, total=total, submitted_at=now())
@@ -353,6 +400,8 @@ def marker_stop(*, session_code: str, marker_id: int, reason: str, actor) -> Mar
     """Stop a marker for a session: they take nothing more, and the scripts they hold return to the queue."""
     if not reason.strip():
         raise DomainError(_("Give the reason for stopping this marker."), code="reason_required")
+    if not Mark.objects.filter(script__item__session_code=session_code, marker_id=marker_id).exists():
+        raise NotFound()  # only someone who marked in this session can be stopped in it
     stop = MarkerStop.objects.filter(session_code=session_code, marker_id=marker_id, lifted_at__isnull=True).first()
     if stop is None:
         stop = MarkerStop.objects.create(session_code=session_code, marker_id=marker_id, reason=reason.strip(),
@@ -409,21 +458,27 @@ def script_ai_check(*, script_pk: int) -> str:
         suggestion = ai_mark(stem_text=item.stem_text or item.stem_html, rubric=rubric, answer_text=text,
                              max_points=item.max_points)
     except LLMError as error:
-        Script.objects.filter(pk=script_pk).update(ai={"error": str(error)})
+        with transaction.atomic():
+            Script.objects.filter(pk=script_pk).update(ai={"error": str(error)}, ai_pending=False)
+            _session_check_done(item.session_code)
         return "failed"
     with transaction.atomic():
         script = Script.objects.select_for_update().select_related("item").get(pk=script_pk)
         script.ai = {**suggestion.as_json(), "usable": suggestion.usable_as_check}
+        script.ai_pending = False
         if suggestion.injection:
             script.injection = True
             script.injection_signals = sorted(set(script.injection_signals) | set(suggestion.injection_signals)
                                               | {"model_flag"})
-        script.save(update_fields=["ai", "injection", "injection_signals", "updated_at"])
+        script.save(update_fields=["ai", "ai_pending", "injection", "injection_signals", "updated_at"])
         audit_record(actor=None, action="marking.ai_check", target=script,
                      data={"label": script.label, "total": str(suggestion.total), "injection": suggestion.injection})
         if script.state == Script.State.DONE and script.reason == rules.AGREED and not script.ai_checked:
-            # The check arrived after the markers agreed: apply it now (it can only ask for another human).
+            # The check arrived after the markers agreed (the session waits for it): apply it now; it can only ask
+            # for another human.
             _advance(script)
+        elif script.state == Script.State.DONE:
+            _session_check_done(item.session_code)
     return "done"
 
 

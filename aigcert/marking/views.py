@@ -3,6 +3,8 @@ session overview, arbitration, gold scripts, stopping markers and re-checks. Thi
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,10 +25,14 @@ def _scores(request: HttpRequest, item: MarkingItem) -> list[tuple[str, str]]:
             for i in range(len(item.rubric))]
 
 
-def _rubric(item: MarkingItem, given: list[dict] | None = None) -> list[dict]:
+def _rubric(item: MarkingItem, given: list[dict] | None = None, current: list[dict] | None = None) -> list[dict]:
+    """The rubric as the form shows it: each criterion with its levels, what was typed (after a refusal) and, on a
+    re-check, the final mark it has now (shown beside the field, not filled in: a mean of two marks may be off-step)."""
     maxima = services.criterion_maxima(item.rubric)
     return [{"index": i, "name": c["name"], "levels": c["levels"], "max": maxima[i],
-             "given": (given[i] if given and i < len(given) else {})} for i, c in enumerate(item.rubric)]
+             "given": (given[i] if given and i < len(given) else {}),
+             "current": (current[i].get("points") if current and i < len(current) else None)}
+            for i, c in enumerate(item.rubric)]
 
 
 @roles_required(*MARKERS)
@@ -119,8 +125,11 @@ def script_file(request: HttpRequest, code) -> FileResponse:
         handle = default_storage.open(upload["path"], "rb")
     except FileNotFoundError:
         raise Http404 from None
-    # The file name is the candidate's: markers get the script label instead, to keep marking blind.
-    extension = upload["name"].rsplit(".", 1)[-1] if "." in upload["name"] else "bin"
+    # The file name is the candidate's: markers get the script label instead, to keep marking blind (and only an
+    # extension that can't carry a name).
+    extension = upload["name"].rsplit(".", 1)[-1].lower() if "." in upload["name"] else ""
+    if not re.fullmatch(r"[a-z0-9]{1,8}", extension):
+        extension = "bin"
     return FileResponse(handle, as_attachment=True, filename=f"{script.label}.{extension}")
 
 
@@ -154,6 +163,8 @@ def marker_act(request: HttpRequest, session_code: str, marker_id: int) -> HttpR
 @roles_required(*CHIEFS)
 def arbitrate(request: HttpRequest, code) -> HttpResponse:
     script = _script_for(request, code)
+    if script.marks.filter(marker=request.user, state=Mark.State.TAKEN).exists():
+        raise Http404  # while they mark it blind themselves, the others' marks stay out of sight
     item = script.item
     error = None
     if request.method == "POST":
@@ -212,11 +223,14 @@ def recheck(request: HttpRequest, code) -> HttpResponse:
         try:
             services.recheck_resolve(recheck_code=code, chief=request.user,
                                      resolution=request.POST.get("resolution", ""), corrections=corrections)
+        except NotFound:
+            raise Http404 from None
         except DomainError as problem:
             error = str(problem)
         else:
             messages.success(request, _("Re-check resolved; the candidate is told."))
             return redirect("marking:rechecks")
-    rows = [{"script": s, "rubric": _rubric(s.item, s.final_criteria), "prefix": f"{s.label}_"} for s in scripts]
+    rows = [{"script": s, "rubric": _rubric(s.item, current=s.final_criteria), "prefix": f"{s.label}_"}
+            for s in scripts]
     return render(request, "marking/recheck.html", {"recheck": found, "rows": rows, "error": error},
                   status=400 if error else 200)

@@ -8,6 +8,7 @@ from aigcert.catalog import api as catalog_api
 from aigcert.core.api import inbox_unread_count, join_list
 from aigcert.enrolment import api as enrolment_api
 from aigcert.orgs import api as orgs_api
+from aigcert.results import api as results_api
 from aigcert.scoring import api as scoring_api
 
 
@@ -29,6 +30,7 @@ def center(request):
         "roles": join_list(accounts_api.user_role_labels(request.user)),
         "is_staff_side": accounts_api.user_has_any_role(request.user, accounts_api.STAFF_SIDE_ROLES),
         "mocks": _mocks(request.user, enrolments),
+        "results": [(r, catalog_api.program_name(r.program_code)) for r in results_api.results_of(request.user.pk)],
     }
     return render(request, "portal/center.html", context)
 

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from aigcert.results import services
-from aigcert.results.models import Result, SessionResults
+from aigcert.results.data import ResultData
+from aigcert.results.models import Result
 
-__all__ = ["RESULTS_RELEASED", "released_results_of", "results_release_due"]
+__all__ = ["RESULTS_RELEASED", "ResultData", "results_of", "results_release_due"]
 
 RESULTS_RELEASED = services.RESULTS_RELEASED
 results_release_due = services.results_release_due
 
 
-def released_results_of(candidate_id: int) -> list[tuple[str, str, bool, str]]:
-    """(program, session, passed, total) of the candidate's released results, newest first."""
-    return [(r.program_code, r.session.session_code, r.passed, str(r.total))
-            for r in Result.objects.filter(candidate_id=candidate_id, session__state=SessionResults.State.RELEASED)
-            .select_related("session").order_by("-session__released_at")]
+def results_of(candidate_id: int) -> list[ResultData]:
+    """The candidate's results, newest first: the score only of those released."""
+    rows = []
+    mine = Result.objects.filter(candidate_id=candidate_id).select_related("session")
+    for r in mine.order_by("-session__release_at"):
+        visible = services.result_visible(r)
+        rows.append(ResultData(code=str(r.code), program_code=r.program_code, session_code=r.session.session_code,
+                               released=visible, release_due=r.session.release_at,
+                               total=r.total if visible else None, maximum=r.maximum if visible else None,
+                               passed=r.passed if visible else None))
+    return rows

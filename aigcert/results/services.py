@@ -47,16 +47,29 @@ def _session_results(session_code: str) -> SessionResults:
 
 @transaction.atomic
 def session_results_compute(*, session_code: str) -> SessionResults:
-    """(Re)compute every result of a session from its scores and final marks, as a batch: a fixed number of
-    queries for the session, then one insert per thousand results. Ready once all are complete; results already
-    released change only through a re-check."""
+    """(Re)compute every result of a session from its scores and final marks, and release them when they are due.
+    Results already released change only through a re-check."""
     results = _session_results(session_code)
     results = SessionResults.objects.select_for_update().get(pk=results.pk)
     if results.state == SessionResults.State.RELEASED:
         return results
+    _compute(results)
+    if results.state == SessionResults.State.READY and results.release_at <= now():
+        _release(results, actor=None, reason="")
+    return results
+
+
+def _compute(results: SessionResults) -> None:
+    """The batch behind every computation (the caller holds the row's lock): a fixed number of queries for the
+    session, then one COPY of the new results. Ready only when every result is complete; otherwise waiting (a
+    script reopened by a late check sends a ready session back to waiting)."""
+    session_code = results.session_code
     state = scoring.session_scoring_get(session_code)
     if state is None or not state.done or not marking.session_marking_state(session_code).finished:
-        return results
+        if results.state == SessionResults.State.READY:
+            results.state = SessionResults.State.WAITING
+            results.save(update_fields=["state", "updated_at"])
+        return
     batch = _Batch(results)
     scores = scoring.session_scores(session_code)
     finals = marking.session_finals(session_code)
@@ -79,15 +92,11 @@ def session_results_compute(*, session_code: str) -> SessionResults:
                                          "enrolment_code", "updated_at"], batch_size=1000)
     sat = enrolment.enrolments_mark_sat(enrolment_codes=[r.enrolment_code for r in new if r.enrolment_code])
     results.computed_at = now()
-    if incomplete == 0:
-        results.state = SessionResults.State.READY
+    results.state = SessionResults.State.READY if incomplete == 0 else SessionResults.State.WAITING
     results.save(update_fields=["computed_at", "state", "updated_at"])
     audit_record(actor=None, action="results.compute", target=results,
                  data={"session": session_code, "results": len(scores) - incomplete, "attempts": len(scores),
                        "sat": sat})
-    if results.state == SessionResults.State.READY and results.release_at <= now():
-        _release(results, actor=None, reason="")
-    return results
 
 
 class _Batch:
@@ -168,13 +177,19 @@ def _session_compute_safely(session_code: str) -> None:
 
 
 # ── release ──────────────────────────────────────────────────────────────────────────────────────────────────
-def _release(results: SessionResults, *, actor, reason: str) -> None:
+def _release(results: SessionResults, *, actor, reason: str) -> bool:
+    """Release (the caller holds the row's lock). Scoring is frozen first, so a key correction either committed
+    before (and the computation below sees it) or is refused; then the results are computed once more, and only
+    released if they are still complete."""
+    scoring.session_freeze(session_code=results.session_code)
+    _compute(results)
+    if results.state != SessionResults.State.READY:
+        return False
     results.state, results.released_at = SessionResults.State.RELEASED, now()
     results.released_by, results.release_reason = actor, reason
     results.save(update_fields=["state", "released_at", "released_by", "release_reason", "updated_at"])
-    scoring.session_freeze(session_code=results.session_code)
     reported = 0
-    for result in results.results.select_related("candidate"):
+    for result in results.results.all():
         _report(result, actor=actor)
         reported += 1
     audit_record(actor=actor, action="results.release", target=results,
@@ -182,6 +197,7 @@ def _release(results: SessionResults, *, actor, reason: str) -> None:
                        "reason": reason, "due": results.release_at.isoformat()})
     outbox_publish(topic=RESULTS_RELEASED, payload={"session": results.session_code,
                                                     "program": results.program_code})
+    return True
 
 
 def _report(result: Result, *, actor) -> None:
@@ -212,7 +228,9 @@ def session_results_release(*, session_code: str, actor, reason: str = "") -> Se
                           code="not_ready")
     if results.release_at > now() and not reason.strip():
         raise DomainError(_("Releasing before the due date needs a reason."), code="reason_required")
-    _release(results, actor=actor, reason=reason.strip())
+    if not _release(results, actor=actor, reason=reason.strip()):
+        raise DomainError(_("These results are not complete yet: scoring or marking is still going on."),
+                          code="not_ready")
     return results
 
 
@@ -223,8 +241,7 @@ def results_release_due() -> int:
             .values_list("pk", flat=True):
         with transaction.atomic():
             results = SessionResults.objects.select_for_update().get(pk=pk)
-            if results.state == SessionResults.State.READY:
-                _release(results, actor=None, reason="")
+            if results.state == SessionResults.State.READY and _release(results, actor=None, reason=""):
                 released += 1
     return released
 

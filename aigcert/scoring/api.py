@@ -10,6 +10,7 @@ from aigcert.scoring.models import AttemptScore, MachineRun, NotebookEntry, Sess
 from aigcert.scoring.services import scores_requeue_stale
 
 __all__ = [
+    "SESSION_READY_FOR_MARKING",
     "SESSION_RESCORED",
     "SESSION_SCORED",
     "AIRubricCriterion",
@@ -20,6 +21,7 @@ __all__ = [
     "ai_mark",
     "injection_signals",
     "machine_output",
+    "machine_outputs",
     "machine_runs_requeue_stale",
     "machine_runs_retry",
     "mock_summary",
@@ -35,6 +37,7 @@ __all__ = [
 ]
 
 SESSION_SCORED = formal.SESSION_SCORED
+SESSION_READY_FOR_MARKING = formal.SESSION_READY_FOR_MARKING
 SESSION_RESCORED = formal.SESSION_RESCORED
 session_scoring_request = formal.session_scoring_request
 sessions_score_due = formal.sessions_score_due
@@ -76,6 +79,14 @@ def session_scores(session_code: str) -> list[FormalScoreData]:
                                                 "paper_max"))
     return [FormalScoreData(attempt_code=str(code), attempt_pk=pk, candidate_id=candidate, slots=slots,
                             paper_max=paper_max) for code, pk, candidate, slots, paper_max in rows]
+
+
+def machine_outputs(session_code: str) -> dict[tuple[int, str], MachineOutputData]:
+    """(attempt pk, slot) → what a machine made of that response, for a whole session at once."""
+    return {(attempt_pk, slot): MachineOutputData(kind=kind, state=state, result=dict(result), message=message)
+            for attempt_pk, slot, kind, state, result, message in
+            MachineRun.objects.filter(session_code=session_code).values_list(
+                "score__attempt_id", "slot", "kind", "state", "result", "message")}
 
 
 def machine_output(attempt_pk: int, slot: str) -> MachineOutputData | None:

@@ -37,6 +37,7 @@ from aigcert.scoring.models import AttemptScore, MachineRun, Rescore, SessionSco
 logger = logging.getLogger(__name__)
 
 SESSION_SCORED = "scoring.session_scored"
+SESSION_READY_FOR_MARKING = "scoring.session_ready_for_marking"
 SESSION_RESCORED = "scoring.session_rescored"
 CHUNK = 1000
 CLAIM_STALE = timedelta(minutes=10)  # a claim older than this belongs to a worker that died
@@ -172,9 +173,10 @@ def _score_attempts(scoring: SessionScoring) -> int:
 def _claim_run(session_code: str) -> MachineRun | None:
     moment = now()
     while True:
+        # Prompt runs first: the markers wait for their output, while nobody waits for the judge until results.
         run = (MachineRun.objects.filter(Q(state=MachineRun.State.PENDING)
                                          | Q(state=MachineRun.State.RUNNING, claimed_at__lt=moment - CLAIM_STALE),
-                                         session_code=session_code).order_by("pk").first())
+                                         session_code=session_code).order_by("-kind", "pk").first())
         if run is None:
             return None
         if MachineRun.objects.filter(pk=run.pk, state=run.state, claimed_at=run.claimed_at).update(
@@ -253,8 +255,23 @@ def machine_runs_drain(*, session_code: str, limit: int | None = None) -> int:
             run.state, run.message = MachineRun.State.UNAVAILABLE, str(error)[:2000]
         run.save(update_fields=["state", "result", "message", "updated_at"])
         ran += 1
+        if run.kind == MachineRun.Kind.JUDGE:
+            _marking_ready_if_done(session_code)
+    _marking_ready_if_done(session_code)
     _finish_if_done(session_code)
     return ran
+
+
+def _marking_ready_if_done(session_code: str) -> None:
+    """Tell marking, once, that the answers people mark are ready: every attempt scored and no prompt run waiting."""
+    if MachineRun.objects.filter(session_code=session_code, kind=MachineRun.Kind.PROMPT,
+                                 state__in=[MachineRun.State.PENDING, MachineRun.State.RUNNING]).exists():
+        return
+    with transaction.atomic():
+        if SessionScoring.objects.filter(session_code=session_code, marking_ready_at__isnull=True,
+                                         state__in=[SessionScoring.State.JUDGING, SessionScoring.State.DONE]
+                                         ).update(marking_ready_at=now()) == 1:
+            outbox_publish(topic=SESSION_READY_FOR_MARKING, payload={"session": session_code})
 
 
 def _finish_if_done(session_code: str) -> None:

@@ -105,6 +105,9 @@ class SessionScoring(BaseModel):
     error = models.TextField(_("error"), blank=True)
     # Key corrections applied so far: {"old version id": corrected version id}; a later run scores with them too.
     overrides = models.JSONField(_("corrected versions"), default=dict, blank=True)
+    # Set once the answers people mark are ready for them (objective items scored, prompt tasks run): marking
+    # starts then, without waiting for the judge.
+    marking_ready_at = models.DateTimeField(_("ready for marking at"), null=True, blank=True)
     # Set when the results are released: from then on only a re-check changes a score, never a re-scoring.
     frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
 

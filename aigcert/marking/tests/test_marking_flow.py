@@ -81,7 +81,11 @@ def test_scripts_are_blind_and_every_marked_answer_has_one(marking_session, make
     prompt_item = MarkingItem.objects.get(session_code=str(session.code), item_type="prompt_task",
                                           pk__in=MarkingItem.objects.filter(item_type="prompt_task").values("pk")[:1])
     prompt_script = prompt_item.scripts.first()
-    assert "No language model is configured" in prompt_script.answer["prompt_note"]
+    assert prompt_script.answer["prompt_note"] == "no_llm"
+    held = services.script_take(item_code=prompt_item.code, marker=marker)
+    client.cookies["aigcert_language"] = "en"
+    assert "No language model is configured, so the prompt was not run" in client.get(
+        f"/marking/marks/{held.code}/").content.decode()
 
 
 def test_a_marker_cannot_open_or_submit_another_markers_script(marking_session, make_user):
@@ -164,6 +168,20 @@ def test_scores_outside_the_rubric_are_refused(marking_session, make_user, raw, 
     assert (mark.state, mark.total) == ("taken", None)
 
 
+def test_an_expired_hold_is_refused_at_submit_and_returns_to_the_queue(marking_session, make_user):
+    session, _attempts = marking_session(count=1)
+    item = _essay(session)
+    marker = make_user(Role.MARKER)
+    held = services.script_take(item_code=item.code, marker=marker)
+    Mark.objects.filter(pk=held.pk).update(expires_at=now() - timedelta(seconds=1))
+    with pytest.raises(DomainError) as late:
+        services.mark_submit(mark_code=held.code, marker=marker, scores=_scores(item, Decimal(10)))
+    assert late.value.code == "lock_expired"
+    assert services.locks_expire() == 1 and services.locks_expire() == 0
+    held.refresh_from_db()
+    assert (held.state, held.total) == ("released", None)
+
+
 def test_a_held_script_returns_to_the_queue_when_the_lock_expires(marking_session, make_user):
     session, _attempts = marking_session(count=1)
     item = _essay(session)
@@ -177,9 +195,9 @@ def test_a_held_script_returns_to_the_queue_when_the_lock_expires(marking_sessio
     assert retaken is not None and retaken.script_id == held.script_id
     held.refresh_from_db()
     assert held.state == Mark.State.RELEASED
-    with pytest.raises(DomainError) as late:
+    # the slow marker's hold is gone: their script is someone else's now
+    with pytest.raises(NotFound):
         services.mark_submit(mark_code=held.code, marker=slow, scores=_scores(item, Decimal(10)))
-    assert late.value.code == "not_held"
     assert [e.data["script"] for e in audit_events(action="marking.lock_expire")] == [held.script.label]
 
 
@@ -198,7 +216,8 @@ def test_gold_scripts_are_mixed_in_and_the_chief_sees_drift_and_can_stop_the_mar
     while (mark := services.script_take(item_code=item.code, marker=drifting)) is not None:
         rounds.append(mark.round)
         services.mark_submit(mark_code=mark.code, marker=drifting, scores=_scores(item, Decimal(2)))
-    assert rounds.count("gold") == 3 and rounds.count("first") == 4
+    # one gold in every two scripts taken, never two in a row, until the three golds are used up
+    assert rounds == ["first", "gold", "first", "gold", "first", "gold", "first"]
     gold_marks = Mark.objects.filter(marker=drifting, round="gold")
     assert {m.script.is_gold for m in gold_marks} == {True}
     # gold marks never move a script
@@ -267,3 +286,56 @@ def test_the_ai_check_sends_an_agreed_script_to_another_human_and_markers_never_
     # prompt tasks were run once after the exam, and their output is what the markers see beside the prompt
     prompt_script = Script.objects.filter(item__session_code=str(session.code), item__item_type="prompt_task").first()
     assert prompt_script.answer["prompt_output"]
+
+
+def test_the_chief_does_not_arbitrate_a_script_they_marked(marking_session, make_user):
+    session, _attempts = marking_session(count=1)
+    item = _essay(session)
+    chief = make_user(Role.CHIEF_MARKER)
+    _mark(item, chief, 10)  # the chief marker can mark blind too
+    _mark(item, make_user(Role.MARKER), 24)
+    mark = _mark(item, make_user(Role.MARKER), 17)
+    script = Script.objects.get(pk=mark.script_id)
+    assert script.state == "chief"
+    with pytest.raises(DomainError) as own:
+        services.script_arbitrate(script_code=script.code, chief=chief, scores=_scores(item, Decimal(16)))
+    assert own.value.code == "own_script"
+    services.script_arbitrate(script_code=script.code, chief=make_user(Role.CHIEF_MARKER),
+                              scores=_scores(item, Decimal(16)))
+
+
+def test_a_late_ai_check_holds_the_session_and_can_reopen_an_agreed_script(
+        marking_session, make_user, llm_server, django_capture_on_commit_callbacks):
+    llm_server.mode = "error"  # the checks queued with the scripts fail: nothing waits for them
+    session, _attempts = marking_session(count=1)
+    assert not Script.objects.filter(ai_pending=True).exists()
+    item = _essay(session)
+    script = item.scripts.get()
+    Script.objects.filter(pk=script.pk).update(ai_pending=True, ai=None)  # its check is still on its way
+    scripts = Script.objects.filter(item__session_code=str(session.code)).exclude(pk=script.pk)
+    a, b = make_user(Role.MARKER), make_user(Role.MARKER)
+    with django_capture_on_commit_callbacks(execute=True):
+        for other in {s.item for s in scripts} | {item}:
+            for marker in (a, b):
+                while (mark := services.script_take(item_code=other.code, marker=marker)) is not None:
+                    services.mark_submit(mark_code=mark.code, marker=marker, scores=_scores(other, Decimal(10)))
+    script.refresh_from_db()
+    assert (script.state, script.final_total) == ("done", Decimal(10))
+    # every script is marked, but the session waits for the check
+    assert not apps_results().filter(session_code=str(session.code), state="ready").exists()
+    llm_server.mode = None
+    llm_server.reply = _full_marks
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.script_ai_check(script_pk=script.pk) == "done"
+    script.refresh_from_db()
+    assert (script.state, script.reason, script.final_total, script.ai_pending) == ("third", "ai_check", None, False)
+    third = _mark(item, make_user(Role.MARKER), 11)
+    assert third.script_id == script.pk
+    script.refresh_from_db()
+    assert (script.state, script.final_total) == ("done", Decimal(10))
+
+
+def apps_results():
+    from django.apps import apps
+
+    return apps.get_model("results", "SessionResults").objects

@@ -12,7 +12,7 @@ from django.test import Client
 
 from aigcert.accounts.api import Role
 from aigcert.core.api import DomainError, audit_events, now
-from aigcert.exam_fixtures import GENERAL
+from aigcert.exam_fixtures import GENERAL, key_correct
 from aigcert.marking import api as marking_api
 from aigcert.results import services
 from aigcert.results.models import Result, SessionResults
@@ -269,3 +269,48 @@ def test_a_recheck_resolved_unchanged_keeps_the_score_and_says_why(sitting, make
     assert result.total == before
     notes = apps.get_model("core", "Notification").objects.filter(user=result.candidate, kind="result")
     assert any("复核后评分无误" in n.body for n in notes)
+
+
+def test_a_key_correction_not_yet_computed_is_in_the_released_results(general_results, make_user,
+                                                                      django_capture_on_commit_callbacks):
+    """The recompute a re-scoring queues may not have run when the results go out: the release computes again."""
+    session, attempts = general_results
+    paper = apps.get_model("exams", "Paper").objects.get(pk=attempts[1].paper_id)
+    from aigcert.exams import api as exams
+    from aigcert.itembank import api as itembank
+
+    items = exams.paper_get(paper.pk).items
+    keys = itembank.versions_review(i["version_id"] for i in items)
+    single = next(i for i in items if i["item_type"] == "single_choice"
+                  and keys[i["version_id"]].key[0] != i["payload"]["options"][-1]["id"])
+    key_correct(single["version_id"], to_option=single["payload"]["options"][-1]["id"])
+    before = Result.objects.get(attempt_code=str(attempts[1].code)).total
+    with django_capture_on_commit_callbacks(execute=False):  # the queued recompute never runs
+        scoring.rescore_apply(session_code=str(session.code), reason="答案更正", actor=make_user(Role.EXAM_ADMIN))
+    assert Result.objects.get(attempt_code=str(attempts[1].code)).total == before
+    services.session_results_release(session_code=str(session.code), actor=make_user(Role.EXAM_ADMIN),
+                                     reason="提前发布")
+    assert Result.objects.get(attempt_code=str(attempts[1].code)).total == before + Decimal(single["points"])
+    with pytest.raises(DomainError) as frozen:
+        scoring.rescore_apply(session_code=str(session.code), reason="again", actor=make_user(Role.EXAM_ADMIN))
+    assert frozen.value.code == "frozen"
+
+
+def test_the_partner_dashboard_shows_the_outcome_only_after_release(general_results, make_user):
+    session, attempts = general_results
+    org = apps.get_model("orgs", "Organization").objects.create(slug="demo-org", name="演示机构")
+    org_admin = make_user(Role.ORG_ADMIN)
+    apps.get_model("orgs", "Membership").objects.create(organization=org, user=org_admin)
+    apps.get_model("enrolment", "Enrolment").objects.filter(candidate_id=attempts[0].candidate_id).update(
+        organization=org)
+    result = Result.objects.get(attempt_code=str(attempts[0].code))
+    client = _client(org_admin)
+    client.cookies["aigcert_language"] = "en"
+    before = client.get(f"/org/{org.code}/").content.decode()
+    assert "Exam taken" in before
+    assert f"<td>{int(result.total)}</td>" not in before
+    services.session_results_release(session_code=str(session.code), actor=make_user(Role.EXAM_ADMIN),
+                                     reason="提前发布")
+    after = client.get(f"/org/{org.code}/").content.decode()
+    assert f"<td>{int(result.total)}</td>" in after
+    assert ("Passed" if result.passed else "Failed") in after

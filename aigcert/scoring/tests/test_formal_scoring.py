@@ -1,14 +1,12 @@
 """Scoring of formal sessions: the batch job after the session, its idempotence, the refusal while attempts are open,
 and re-scoring after a key correction (audited, showing whom it changes, refused once results are out)."""
 
-import uuid
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 
 from aigcert.core.api import DomainError, audit_events
-from aigcert.exam_fixtures import GENERAL
+from aigcert.exam_fixtures import GENERAL, key_correct
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 from aigcert.scoring import api as scoring
@@ -96,20 +94,6 @@ def test_scoring_twice_changes_nothing(sitting, django_capture_on_commit_callbac
     assert AttemptScore.objects.filter(attempt_id=attempt.pk).count() == 1
 
 
-def _correct_key(version_id: int, *, to_option: str) -> int:
-    """A corrected, approved version of an item (the item bank's own review is tested there): its key now
-    ``to_option``."""
-    model = apps.get_model("itembank", "ItemVersion")
-    old = model.objects.get(pk=version_id)
-    fields = {f.attname: getattr(old, f.attname) for f in model._meta.concrete_fields
-              if f.attname not in ("id", "code", "number", "content")}
-    new = model.objects.create(**fields, code=uuid.uuid4(), number=old.number + 1,
-                               content={**old.content, "key": [to_option]})
-    new.standards.set(old.standards.all())
-    apps.get_model("itembank", "Item").objects.filter(pk=old.item_id).update(live=new)
-    return new.pk
-
-
 def test_rescoring_after_a_key_correction_shows_and_audits_whom_it_changes(
         sitting, make_user, django_capture_on_commit_callbacks):
     session = sitting.session(program_code=GENERAL)
@@ -123,7 +107,7 @@ def test_rescoring_after_a_key_correction_shows_and_audits_whom_it_changes(
     single = next(i for i in paper.items if i["item_type"] == "single_choice"
                   and keys[i["version_id"]].key[0] != i["payload"]["options"][-1]["id"])
     new_key = single["payload"]["options"][-1]["id"]
-    new_version = _correct_key(single["version_id"], to_option=new_key)
+    new_version = key_correct(single["version_id"], to_option=new_key)
     # Worked out independently: whoever holds this item now earns its points iff they chose the new key.
     expected = {}
     for attempt in (first, last):
@@ -154,7 +138,7 @@ def test_rescoring_after_a_key_correction_shows_and_audits_whom_it_changes(
     # applied once: nothing more to re-score
     assert scoring.rescore_preview(session_code=str(session.code)) == ({}, [])
     # once results are out, only a re-check changes a score
-    _correct_key(new_version, to_option=single["payload"]["options"][0]["id"])
+    key_correct(new_version, to_option=single["payload"]["options"][0]["id"])
     scoring.session_freeze(session_code=str(session.code))
     with pytest.raises(DomainError) as refused:
         scoring.rescore_apply(session_code=str(session.code), reason="again", actor=admin)
