@@ -11,7 +11,7 @@ from django.utils.crypto import constant_time_compare
 
 from aigcert.accounts import rules, selectors, services
 from aigcert.accounts.data import DemoLogin, ProfileSummary
-from aigcert.accounts.demo import demo_accounts_ensure, demo_logins, demo_user
+from aigcert.accounts.demo import demo_accounts_ensure, demo_logins, demo_sitters_ensure, demo_user
 from aigcert.accounts.models import Profile, User
 from aigcert.accounts.roles import STAFF_SIDE_ROLES, Role
 
@@ -24,6 +24,7 @@ __all__ = [
     "candidate_ensure_for_import",
     "demo_accounts_ensure",
     "demo_logins",
+    "demo_sitters_ensure",
     "demo_user",
     "email_taken_by_other",
     "id_number_is_valid",

@@ -84,3 +84,23 @@ def demo_user(role: str) -> User | None:
         if demo_role == role:
             return _demo_user(phone, email)
     return None
+
+
+# Candidates who sat the demo's marked session (they sign in by phone, with the demo password, like the others).
+DEMO_SITTERS = [("13800000011", "陈一"), ("13800000012", "林二"), ("13800000013", "周三"), ("13800000014", "吴四")]
+
+
+def demo_sitters_ensure() -> list[User]:
+    """The demo's other candidates, created once (safe to run again)."""
+    users = []
+    with transaction.atomic():
+        for phone, name in DEMO_SITTERS:
+            user = User.objects.filter(phone=phone).first()
+            if user is None:
+                user = User(phone=phone, display_name=f"{name}（演示考生）")
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                RoleGrant.objects.get_or_create(user=user, role=Role.CANDIDATE)
+                Profile.objects.get_or_create(user=user, defaults={"legal_name": name})
+            users.append(user)
+    return users

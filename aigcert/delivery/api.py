@@ -10,7 +10,8 @@ from aigcert.delivery.data import AttemptData
 from aigcert.delivery.models import Attempt, Response, Upload
 
 __all__ = ["ATTEMPT_CLOSED", "AttemptData", "attempt_get", "attempts_close_due", "attempts_of",
-           "demo_exam_day_load", "has_open_formal_attempt", "responses_get"]
+           "demo_exam_day_load", "demo_marked_session_load", "has_open_formal_attempt", "responses_get",
+           "responses_raw", "session_attempt_rows", "upload_of"]
 
 ATTEMPT_CLOSED = services.ATTEMPT_CLOSED
 attempts_close_due = services.attempts_close_due
@@ -21,6 +22,12 @@ def demo_exam_day_load(*, candidate, proctor, exam_admin) -> str | None:
     from aigcert.delivery.demo import demo_exam_day_load as load
 
     return load(candidate=candidate, proctor=proctor, exam_admin=exam_admin)
+
+
+def demo_marked_session_load(*, candidates, exam_admin) -> str | None:
+    from aigcert.delivery.demo import demo_marked_session_load as load
+
+    return load(candidates=candidates, exam_admin=exam_admin)
 
 
 def _data(attempt: Attempt) -> AttemptData:

@@ -15,6 +15,7 @@ __all__ = [
     "booking_reminders_send",
     "demo_candidate_book",
     "demo_candidate_unlock",
+    "demo_candidates_seat",
     "demo_registration_load",
     "enrolment_can_be_certified",
     "enrolment_get",
@@ -44,6 +45,12 @@ def demo_candidate_book(*, candidate, session_code: str) -> str | None:
     from aigcert.enrolment.demo import demo_candidate_book as book
 
     return book(candidate=candidate, session_code=session_code)
+
+
+def demo_candidates_seat(*, candidates, session_code: str, program_code: str) -> list[str]:
+    from aigcert.enrolment.demo import demo_candidates_seat as seat
+
+    return seat(candidates=candidates, session_code=session_code, program_code=program_code)
 
 
 def demo_candidate_unlock(*, candidate, finance) -> bool:

@@ -77,3 +77,23 @@ def demo_candidate_book(*, candidate, session_code: str, program_code: str = "ai
     if enrolment is None:
         return None
     return services.booking_create(enrolment=enrolment, session_code=session_code, actor=candidate).ticket_number
+
+
+@transaction.atomic
+def demo_candidates_seat(*, candidates, session_code: str, program_code: str) -> list[str]:
+    """Give the demo's other candidates a paid registration and a seat in a session (for its marked sitting);
+    returns their ticket numbers. Candidates who hold an enrolment for the program already are left out."""
+    from aigcert.enrolment import services
+    from aigcert.enrolment.models import Booking, Enrolment
+
+    tickets = []
+    for candidate in candidates:
+        if Enrolment.objects.filter(candidate=candidate, program_code=program_code).exists():
+            continue
+        enrolment = Enrolment.objects.create(candidate=candidate, program_code=program_code, state="deposit_paid")
+        # The session is under way already (the demo sits it at once): its booking window is not checked.
+        booking = services._seat_take(enrolment, session_code, status=Booking.Status.HELD, kind=Booking.Kind.FIRST,
+                                      held_until=services._hold_until(), check_window=False)
+        services._confirm(enrolment, booking, actor=candidate)
+        tickets.append(booking.ticket_number)
+    return tickets

@@ -29,6 +29,7 @@ __all__ = [
     "session_lock",
     "session_papers",
     "session_papers_prepare",
+    "session_papers_prepare_now",
     "sessions_bookable",
     "sessions_by_pk",
     "sessions_generate",
@@ -172,6 +173,17 @@ def session_papers_prepare(*, session_code: str, actor, count: int | None = None
     from aigcert.exams.preassembly import session_papers_prepare as prepare
 
     return prepare(session_code=session_code, count=count, actor=actor).requested
+
+
+def session_papers_prepare_now(*, session_code: str, actor) -> int:
+    """Freeze a session's papers in this process, without the worker: for the demo, whose sessions must be sat
+    before any worker runs. Returns how many papers the session has."""
+    from aigcert.exams.preassembly import batch_run
+    from aigcert.exams.preassembly import session_papers_prepare as prepare
+
+    batch = prepare(session_code=session_code, actor=actor)
+    batch_run(batch.pk)
+    return len(session_papers(session_code))
 
 
 def session_papers(session_code: str) -> list[int]:

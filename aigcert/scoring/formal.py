@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aigcert.core.api import (
     DomainError,
@@ -282,9 +283,11 @@ def _finish_if_done(session_code: str) -> None:
     if broken.exists():
         # Never finished with programs nobody judged: the exam office sees why and runs them again once fixed.
         message = broken.values_list("message", flat=True).first()
+        count = broken.count()
         SessionScoring.objects.filter(session_code=session_code).update(
-            error=_("%(count)d programs could not be judged: %(reason)s") % {"count": broken.count(),
-                                                                             "reason": message})
+            error=ngettext("%(count)d program could not be judged: %(reason)s",
+                           "%(count)d programs could not be judged: %(reason)s", count)
+            % {"count": count, "reason": message})
         return
     with transaction.atomic():
         if SessionScoring.objects.filter(session_code=session_code, state=SessionScoring.State.JUDGING).update(
@@ -327,6 +330,11 @@ def rescore_preview(*, session_code: str) -> tuple[dict[str, int], list[dict]]:
     answers = {}
     for start in range(0, len(scores), CHUNK):
         answers.update(_answers_by_attempt([s.attempt_id for s in scores[start:start + CHUNK]]))
+    # Programs whose tests were corrected are judged again (by the worker, after the re-scoring is applied): the
+    # preview lists who holds one, with "after" left empty until the judge has run.
+    rejudge = set(MachineRun.objects.filter(session_code=session_code, kind=MachineRun.Kind.JUDGE,
+                                            version_id__in=[int(v) for v in replacements])
+                  .values_list("score_id", flat=True))
     changes = []
     for score in scores:
         paper_id = paper_ids[score.attempt_id]
@@ -334,11 +342,15 @@ def rescore_preview(*, session_code: str) -> tuple[dict[str, int], list[dict]]:
             papers[paper_id] = _paper_scorer(paper_id, overrides)
         slots, _total = papers[paper_id][0].score(answers.get(score.attempt_id, {}))
         new_slots = {**score.slots, **{k: v for k, v in slots.items() if v is not None}}
+        before = sum((Decimal(v) for v in score.slots.values() if v is not None), rules.ZERO)
         if new_slots != score.slots:
-            before = sum((Decimal(v) for v in score.slots.values() if v is not None), rules.ZERO)
             after = sum((Decimal(v) for v in new_slots.values() if v is not None), rules.ZERO)
             changes.append({"score": score.pk, "attempt": score.attempt_id, "candidate": score.candidate_id,
-                            "before": str(before), "after": str(after), "slots": new_slots})
+                            "before": str(before), "after": str(after), "slots": new_slots,
+                            "rejudge": score.pk in rejudge})
+        elif score.pk in rejudge:
+            changes.append({"score": score.pk, "attempt": score.attempt_id, "candidate": score.candidate_id,
+                            "before": str(before), "after": None, "slots": new_slots, "rejudge": True})
     return replacements, changes
 
 
@@ -358,18 +370,42 @@ def rescore_apply(*, session_code: str, reason: str, actor) -> Rescore:
     if not versions:
         raise DomainError(_("No item of this session has a corrected key."), code="nothing_to_rescore")
     for change in changes:
-        AttemptScore.objects.filter(pk=change["score"]).update(
-            slots=change["slots"], objective_points=Decimal(change["after"]), updated_at=now())
+        if change["after"] is not None:
+            AttemptScore.objects.filter(pk=change["score"]).update(
+                slots=change["slots"], objective_points=Decimal(change["after"]), updated_at=now())
+    rejudged = _rejudge(session_code, {int(old): new for old, new in versions.items()})
     scoring.overrides = {**scoring.overrides, **versions}
     scoring.save(update_fields=["overrides", "updated_at"])
-    public = [{k: c[k] for k in ("attempt", "candidate", "before", "after")} for c in changes]
+    public = [{k: c[k] for k in ("attempt", "candidate", "before", "after", "rejudge")} for c in changes]
     rescore = Rescore.objects.create(session_code=session_code, versions=versions, reason=reason.strip(),
                                      changes=public, actor=actor)
     audit_record(actor=actor, action="scoring.session_rescore", target=rescore,
                  data={"session": session_code, "versions": versions, "changed": len(public), "reason": reason,
-                       "changes": public[:200]})
+                       "rejudged": rejudged, "changes": public[:200]})
     outbox_publish(topic=SESSION_RESCORED, payload={"session": session_code})
     return rescore
+
+
+def _rejudge(session_code: str, versions: dict[int, int]) -> int:
+    """Send the programs of corrected programming items back to the judge with the corrected tests: their slots
+    open again (results wait for them) and the session is judging until the worker is through."""
+    runs = list(MachineRun.objects.select_for_update().filter(session_code=session_code, kind=MachineRun.Kind.JUDGE,
+                                                              version_id__in=list(versions)))
+    for run in runs:
+        score = AttemptScore.objects.select_for_update().get(pk=run.score_id)
+        previous = score.slots.get(run.slot)
+        if previous is not None:
+            score.slots[run.slot] = None
+            score.objective_points -= Decimal(previous)
+            score.unscored_items += 1
+            score.save(update_fields=["slots", "objective_points", "unscored_items", "updated_at"])
+        MachineRun.objects.filter(pk=run.pk).update(version_id=versions[run.version_id], state=MachineRun.State.PENDING,
+                                                    result={"previous": previous}, message="", updated_at=now())
+    if runs:
+        SessionScoring.objects.filter(session_code=session_code).update(state=SessionScoring.State.JUDGING,
+                                                                        finished_at=None)
+        _enqueue_machine(session_code)
+    return len(runs)
 
 
 def session_freeze(*, session_code: str) -> None:

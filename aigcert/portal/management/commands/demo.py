@@ -8,6 +8,7 @@ from aigcert.delivery import api as delivery_api
 from aigcert.enrolment import api as enrolment_api
 from aigcert.exams import api as exams_api
 from aigcert.itembank import api as itembank_api
+from aigcert.scoring import api as scoring_api
 
 
 class Command(BaseCommand):
@@ -44,6 +45,14 @@ class Command(BaseCommand):
         if exam_day:
             self.stdout.write(f"Exam day: the demo candidate is booked into a 通用级 session starting {exam_day} "
                               "(check-in is open now; the demo proctor is assigned).")
+        exam_admin = accounts_api.demo_user(accounts_api.Role.EXAM_ADMIN)
+        marked = delivery_api.demo_marked_session_load(candidates=accounts_api.demo_sitters_ensure(),
+                                                       exam_admin=exam_admin)
+        if marked:
+            # Scored by the worker (`aigcert run` starts it): then the essays, works and prompts wait for the markers.
+            scoring_api.session_scoring_request(session_code=marked, actor=exam_admin)
+            self.stdout.write("Marking: four demo candidates sat a 专业级 session; once the worker has scored it, its "
+                              "essays, works and prompt tasks wait in the markers' queues (/marking/).")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {logins[0].password})"))
         for login in logins:
             self.stdout.write(f"  {login.role_label:<28} {login.login}")
