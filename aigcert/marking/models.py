@@ -106,7 +106,7 @@ class Mark(BaseModel):
 
     class State(models.TextChoices):
         TAKEN = "taken", _("Being marked")
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", _("Mark submitted")
         RELEASED = "released", _("Returned to the queue")
 
     script = models.ForeignKey(Script, verbose_name=_("script"), on_delete=models.CASCADE, related_name="marks")

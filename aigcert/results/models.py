@@ -15,7 +15,7 @@ class SessionResults(BaseModel):
     class State(models.TextChoices):
         WAITING = "waiting", _("Waiting for scoring and marking")
         READY = "ready", _("Ready, not released")
-        RELEASED = "released", _("Released")
+        RELEASED = "released", _("Results released")
 
     session_code = models.CharField(_("session"), max_length=40, unique=True)
     program_code = models.SlugField(_("program"), max_length=60)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from aigcert.accounts.api import Role, roles_required
@@ -144,7 +145,10 @@ def office_act(request: HttpRequest, session_code: str) -> HttpResponse:
             messages.success(request, _("Results released; candidates are told."))
         elif action == "rescore":
             rescore = scoring.rescore_apply(session_code=session_code, reason=reason, actor=request.user)
-            messages.success(request, _("Re-scored: %(count)d candidates changed.") % {"count": len(rescore.changes)})
+            changed = len(rescore.changes)
+            messages.success(request, ngettext("Re-scored: %(count)d candidate changed.",
+                                               "Re-scored: %(count)d candidates changed.", changed)
+                             % {"count": changed})
     except NotFound:
         raise Http404 from None
     except DomainError as error:

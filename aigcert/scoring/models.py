@@ -93,12 +93,12 @@ class SessionScoring(BaseModel):
         RUNNING = "running", _("Scoring")
         JUDGING = "judging", _("Judging programs")
         DONE = "done", _("Scored")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", _("Scoring failed")
 
     session_code = models.CharField(_("session"), max_length=40, unique=True)
     program_code = models.SlugField(_("program"), max_length=60)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
-    attempts_total = models.PositiveIntegerField(_("attempts"), default=0)
+    attempts_total = models.PositiveIntegerField(_("attempts in the session"), default=0)
     attempts_scored = models.PositiveIntegerField(_("attempts scored"), default=0)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -141,7 +141,7 @@ class MachineRun(BaseModel):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    result = models.JSONField(_("result"), default=dict, blank=True)
+    result = models.JSONField(_("outcome"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
 
     class Meta:

@@ -115,15 +115,3 @@ class PaperScorer:
             result[slot] = earned
             total += Decimal(earned)
         return result, total
-
-
-def score_changes(before: dict[str, dict[str, str | None]], after: dict[str, dict[str, str | None]]
-                  ) -> list[tuple[str, Decimal, Decimal]]:
-    """Attempts whose objective total differs between two scorings: (attempt, total before, total after)."""
-    changes = []
-    for attempt, slots in after.items():
-        old = sum((Decimal(v) for v in before.get(attempt, {}).values() if v is not None), ZERO)
-        new = sum((Decimal(v) for v in slots.values() if v is not None), ZERO)
-        if old != new:
-            changes.append((attempt, old, new))
-    return changes

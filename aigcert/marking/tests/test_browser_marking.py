@@ -83,7 +83,7 @@ def _mark_in_browser(page, base, item: MarkingItem, share: Decimal, comment: str
     for index, maximum in enumerate(services.criterion_maxima(item.rubric)):
         page.locator(f"input[name=points_{index}]").fill(str(_points(maximum, share, item.step)))
         page.locator(f"input[name=comment_{index}]").fill(comment)
-    page.get_by_role("button", name="Submit", exact=True).click()
+    page.get_by_role("button", name="Submit the mark", exact=True).click()
     page.wait_for_url(f"{base}/marking/")
     return label
 
@@ -138,7 +138,7 @@ def test_markers_mark_a_third_marker_settles_results_release_and_a_recheck_is_re
     office.locator("#release-form input[name=reason]").fill("考务委员会决定提前发布")
     office.locator("#release-form button[type=submit]").click()
     office.wait_for_load_state()
-    assert "Released" in office.locator("#results-state").inner_text()
+    assert "Results released" in office.locator("#results-state").inner_text()
     shot(office, "marking-05-office-released")
 
     # The candidate sees the score, the sections and the areas, and asks for a re-check.

@@ -224,6 +224,7 @@ def test_gold_scripts_are_mixed_in_and_the_chief_sees_drift_and_can_stop_the_mar
     assert Script.objects.filter(is_gold=True, state="done").count() == 3
     client = Client()
     client.force_login(chief)
+    client.cookies["aigcert_language"] = "en"
     page = client.get(f"/marking/sessions/{session.code}/").content.decode()
     assert "drifting from gold" in page
     services.marker_stop(session_code=str(session.code), marker_id=drifting.pk, reason="与标准答卷偏差过大",

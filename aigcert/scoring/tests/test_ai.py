@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from aigcert.core.api import LLMError
 from aigcert.scoring.ai import (
@@ -226,8 +227,9 @@ def test_a_reply_is_matched_clamped_filtered_and_totalled():
         CriterionReply(name=" 输出格式 ", points=D("1.4"), evidence=["先给结论"]),
         CriterionReply(name="角色设定", points=D(0)),  # a duplicate: the first one counts
     ], injection_suspected=False)
-    suggestion = suggestion_from_reply(reply, rubric=RUBRIC, answer_text=ANSWER, max_points=D(10), signals=(),
-                                       model="m")
+    with translation.override("en"):
+        suggestion = suggestion_from_reply(reply, rubric=RUBRIC, answer_text=ANSWER, max_points=D(10), signals=(),
+                                           model="m")
     role, fmt, constraints = suggestion.criteria
     assert (role.name, role.points, role.evidence, role.dropped_evidence) == ("角色设定", D(4), ("资深客服",), 1)
     assert len(role.rationale) <= 500

@@ -110,3 +110,22 @@ def test_trend_points():
     assert rules.trend_points([D("60")], maximum=D("100")) == [(24.0, 68.8)]
     assert rules.trend_points([D("1"), D("2")], maximum=D("4"), width=100, height=100, pad=10) == [
         (10.0, 70.0), (90.0, 50.0)]
+
+
+def test_paper_scorer_memoizes_by_the_stored_text_and_scales_to_the_slot():
+    calls = []
+
+    def single(value):
+        calls.append(value)
+        return D(2) if value == "b" else D(0)
+
+    scorer = rules.PaperScorer([("q1", 11, D("1.5")), ("q2", 12, D(3)), ("q3", 13, D(5))],
+                               {11: (D(2), single), 12: (D(3), lambda v: D(3) if v else D(0)),
+                                13: (D(5), None)})
+    assert scorer.objective_max == D("4.5")
+    first, total = scorer.score({"q1": '"b"', "q2": "true"})
+    assert first == {"q1": "1.50", "q2": "3", "q3": None} and total == D("4.50")
+    again, _ = scorer.score({"q1": '"b"', "q2": "true"})
+    assert again == first and calls == ["b"]  # the same stored answer is decoded and scored once
+    blank, total = scorer.score({})
+    assert blank == {"q1": "0.00", "q2": "0", "q3": None} and total == 0
