@@ -169,3 +169,37 @@ def session_finals(session_code: str) -> dict[str, dict[str, tuple[Decimal | Non
                 final * slot_points / item_points).quantize(CENT, rounding=ROUND_HALF_UP)
         finals[attempt][slot] = (scaled, criteria or [])
     return dict(finals)
+
+
+# ── lookups for the pages ────────────────────────────────────────────────────────────────────────────────────
+def marks_held(marker) -> list[Mark]:
+    """The scripts a marker holds now (not arbitration or re-checks, which are the chief's own work)."""
+    return list(Mark.objects.filter(marker=marker, state=Mark.State.TAKEN)
+                .exclude(round__in=[Mark.Round.CHIEF, Mark.Round.RECHECK]).select_related("script__item"))
+
+
+def script_for(code, user, *, chief: bool) -> Script | None:
+    """A script the user may open: any for a chief marker; for a marker, one they hold or marked. None for the
+    rest, so that missing and forbidden look the same."""
+    script = Script.objects.filter(code=code).select_related("item").first()
+    if script is None or chief:
+        return script
+    if not script.marks.filter(marker=user).exclude(state=Mark.State.RELEASED).exists():
+        return None
+    return script
+
+
+def holding(script: Script, user) -> bool:
+    return script.marks.filter(marker=user, state=Mark.State.TAKEN).exists()
+
+
+def submitted_marks(script: Script) -> list[Mark]:
+    return list(script.marks.filter(state=Mark.State.SUBMITTED).order_by("submitted_at"))
+
+
+def item_by_code(code) -> MarkingItem | None:
+    return MarkingItem.objects.filter(code=code).first()
+
+
+def recheck_by_code(code) -> Recheck | None:
+    return Recheck.objects.filter(code=code).first()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from aigcert.accounts.api import Role, legal_names, roles_required, user_has_any_role
 from aigcert.core.api import DomainError, NotFound
 from aigcert.marking import selectors, services
-from aigcert.marking.models import Mark, MarkingItem, Recheck, Script
+from aigcert.marking.models import Mark, MarkingItem, Script
 
 MARKERS = (Role.MARKER, Role.CHIEF_MARKER)
 CHIEFS = (Role.CHIEF_MARKER,)
@@ -42,8 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "items": [p for p in selectors.items_progress() if p.done < p.scripts],
         "sessions": selectors.sessions_progress() if is_chief else [],
         "is_chief": is_chief,
-        "held": Mark.objects.filter(marker=request.user, state=Mark.State.TAKEN)
-        .exclude(round__in=[Mark.Round.CHIEF, Mark.Round.RECHECK]).select_related("script__item"),
+        "held": selectors.marks_held(request.user),
     })
 
 
@@ -103,12 +102,8 @@ def release(request: HttpRequest, code) -> HttpResponse:
 
 def _script_for(request: HttpRequest, code) -> Script:
     """A script a marker holds or held, or any script for the chief marker; others look missing."""
-    script = Script.objects.filter(code=code).select_related("item").first()
+    script = selectors.script_for(code, request.user, chief=user_has_any_role(request.user, CHIEFS))
     if script is None:
-        raise Http404
-    if user_has_any_role(request.user, CHIEFS):
-        return script
-    if not script.marks.filter(marker=request.user).exclude(state=Mark.State.RELEASED).exists():
         raise Http404
     return script
 
@@ -163,7 +158,7 @@ def marker_act(request: HttpRequest, session_code: str, marker_id: int) -> HttpR
 @roles_required(*CHIEFS)
 def arbitrate(request: HttpRequest, code) -> HttpResponse:
     script = _script_for(request, code)
-    if script.marks.filter(marker=request.user, state=Mark.State.TAKEN).exists():
+    if selectors.holding(script, request.user):
         raise Http404  # while they mark it blind themselves, the others' marks stay out of sight
     item = script.item
     error = None
@@ -175,7 +170,7 @@ def arbitrate(request: HttpRequest, code) -> HttpResponse:
         else:
             messages.success(request, _("Arbitration saved for script %(label)s.") % {"label": script.label})
             return redirect("marking:session", session_code=item.session_code)
-    marks = script.marks.filter(state=Mark.State.SUBMITTED).order_by("submitted_at")
+    marks = selectors.submitted_marks(script)
     return render(request, "marking/arbitrate.html", {
         "script": script, "item": item, "marks": marks, "rubric": _rubric(item), "error": error,
         "names": legal_names(m.marker_id for m in marks),
@@ -184,7 +179,7 @@ def arbitrate(request: HttpRequest, code) -> HttpResponse:
 
 @roles_required(*CHIEFS)
 def gold(request: HttpRequest, code) -> HttpResponse:
-    item = MarkingItem.objects.filter(code=code).first()
+    item = selectors.item_by_code(code)
     if item is None:
         raise Http404
     error = None
@@ -208,7 +203,7 @@ def rechecks(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*CHIEFS)
 def recheck(request: HttpRequest, code) -> HttpResponse:
-    found = Recheck.objects.filter(code=code).first()
+    found = selectors.recheck_by_code(code)
     if found is None:
         raise Http404
     scripts = selectors.recheck_scripts(found)

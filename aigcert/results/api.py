@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from aigcert.results import services
+from aigcert.results import selectors, services
 from aigcert.results.data import ResultData
-from aigcert.results.models import Result
 
 __all__ = ["RESULTS_RELEASED", "ResultData", "results_of", "results_release_due"]
 
@@ -15,9 +14,8 @@ results_release_due = services.results_release_due
 def results_of(candidate_id: int) -> list[ResultData]:
     """The candidate's results, newest first: the score only of those released."""
     rows = []
-    mine = Result.objects.filter(candidate_id=candidate_id).select_related("session")
-    for r in mine.order_by("-session__release_at"):
-        visible = services.result_visible(r)
+    for r in selectors.results_of(candidate_id):
+        visible = selectors.result_visible(r)
         rows.append(ResultData(code=str(r.code), program_code=r.program_code, session_code=r.session.session_code,
                                released=visible, release_due=r.session.release_at,
                                total=r.total if visible else None, maximum=r.maximum if visible else None,

@@ -45,26 +45,39 @@ class Totals:
     complete: bool              # every item has its score
 
 
+class PaperTotals:
+    """A paper's shape, worked out once: its items' sections, areas and maxima. ``of`` then adds up one
+    candidate's points by section and by area (a session's thousands of results share a handful of papers)."""
+
+    def __init__(self, items: Iterable[tuple[str, str, Decimal]]):
+        self.items = list(items)  # (item type, area code, maximum), in the paper's order
+        self.maximum = sum((m for _t, _a, m in self.items), ZERO)
+        self.sections = self._groups(0)
+        self.areas = sorted(self._groups(1), key=lambda group: group[0])
+
+    def _groups(self, key: int) -> list[tuple[str, list[int], Decimal]]:
+        groups: dict[str, list[int]] = {}
+        for index, item in enumerate(self.items):
+            if item[key]:
+                groups.setdefault(item[key], []).append(index)
+        return [(code, indices, sum((self.items[i][2] for i in indices), ZERO)) for code, indices in groups.items()]
+
+    def of(self, awarded: list[Decimal | None], *, pass_line: Decimal) -> Totals:
+        """The result from each item's points (in the paper's order; None where an item has no score yet, which
+        makes the result incomplete and never a pass)."""
+        complete = None not in awarded
+        values = awarded if complete else [ZERO if v is None else v for v in awarded]
+        total = sum(values, ZERO)
+        def parts(groups: list[tuple[str, list[int], Decimal]]) -> tuple[Part, ...]:
+            return tuple(Part(code, sum((values[i] for i in indices), ZERO), maximum)
+                         for code, indices, maximum in groups)
+
+        return Totals(total=total, maximum=self.maximum, sections=parts(self.sections), areas=parts(self.areas),
+                      passed=complete and total >= pass_line, complete=complete)
+
+
 def totals(items: Iterable[tuple[str, str, Decimal, Decimal | None]], *, pass_line: Decimal) -> Totals:
     """(item type, area code, maximum, awarded) per item of the paper → the result. An item still without a
     score makes the result incomplete (and never a pass)."""
-    total = maximum = ZERO
-    sections: dict[str, list[Decimal]] = {}
-    areas: dict[str, list[Decimal]] = {}
-    complete = True
-    for item_type, area, item_max, awarded in items:
-        if awarded is None:
-            complete = False
-            awarded = ZERO
-        total += awarded
-        maximum += item_max
-        for key, parts in ((item_type, sections), (area, areas)):
-            if not key:
-                continue
-            entry = parts.setdefault(key, [ZERO, ZERO])
-            entry[0] += awarded
-            entry[1] += item_max
-    return Totals(total=total, maximum=maximum,
-                  sections=tuple(Part(code, v[0], v[1]) for code, v in sections.items()),
-                  areas=tuple(Part(code, v[0], v[1]) for code, v in sorted(areas.items())),
-                  passed=complete and total >= pass_line, complete=complete)
+    rows = list(items)
+    return PaperTotals((t, a, m) for t, a, m, _v in rows).of([v for *_rest, v in rows], pass_line=pass_line)

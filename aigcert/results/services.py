@@ -21,7 +21,7 @@ from aigcert.delivery import api as delivery
 from aigcert.enrolment import api as enrolment
 from aigcert.exams import api as exams
 from aigcert.marking import api as marking
-from aigcert.results import rules
+from aigcert.results import rules, selectors
 from aigcert.results.models import Result, SessionResults
 from aigcert.results.policy import results_policy
 from aigcert.scoring import api as scoring
@@ -110,21 +110,23 @@ class _Batch:
                        in delivery.session_attempt_rows(results.session_code)}
         self.seats = {seat.candidate_id: seat.enrolment_code
                       for seat in enrolment.seats_of_session(results.session_code)}
-        self._paper_cache: dict[int, tuple[list[tuple[str, str, str, Decimal]], Decimal]] = {}
+        self._paper_cache: dict[int, tuple[list[str], rules.PaperTotals, Decimal]] = {}
         self._decimals: dict[str, Decimal] = {}
 
-    def paper(self, attempt_pk: int) -> tuple[list[tuple[str, str, str, Decimal]], Decimal]:
-        """(slot, item type, area, points) of the attempt's paper, and its pass line: worked out once per paper."""
+    def paper(self, attempt_pk: int) -> tuple[list[str], rules.PaperTotals, Decimal]:
+        """The slots of the attempt's paper, its shape and its pass line: worked out once per paper."""
         paper_id = self.papers[attempt_pk]
         if paper_id not in self._paper_cache:
             paper = exams.paper_get(paper_id)
-            items = [(i["slot"], i["item_type"], i.get("area_code") or "", Decimal(i["points"])) for i in paper.items]
-            self._paper_cache[paper_id] = (items, scoring.pass_line(pass_mark=self.pass_mark,
-                                                                    total_score=self.total_score,
-                                                                    paper_max=paper.total_points))
+            shape = rules.PaperTotals((i["item_type"], i.get("area_code") or "", Decimal(i["points"]))
+                                      for i in paper.items)
+            self._paper_cache[paper_id] = ([i["slot"] for i in paper.items], shape, scoring.pass_line(
+                pass_mark=self.pass_mark, total_score=self.total_score, paper_max=paper.total_points))
         return self._paper_cache[paper_id]
 
-    def _decimal(self, text: str) -> Decimal:
+    def _decimal(self, text: str | None) -> Decimal | None:
+        if text is None:
+            return None
         value = self._decimals.get(text)
         if value is None:
             value = self._decimals[text] = Decimal(text)
@@ -133,17 +135,10 @@ class _Batch:
     def fields(self, score, finals: dict) -> dict | None:
         """A result's fields from the scoring of the attempt and the final marks of its scripts; None while any
         item still has no score."""
-        items, pass_line = self.paper(score.attempt_pk)
+        slots_order, shape, pass_line = self.paper(score.attempt_pk)
         slots = score.slots
-        rows = []
-        for slot, item_type, area, points in items:
-            if slot in finals:
-                value = finals[slot][0]
-            else:
-                awarded = slots.get(slot)
-                value = self._decimal(awarded) if awarded is not None else None
-            rows.append((item_type, area, points, value))
-        totals = rules.totals(rows, pass_line=pass_line)
+        awarded = [finals[slot][0] if slot in finals else self._decimal(slots.get(slot)) for slot in slots_order]
+        totals = shape.of(awarded, pass_line=pass_line)
         if not totals.complete:
             return None
         fields = {"session": self.results, "candidate_id": score.candidate_id,
@@ -246,31 +241,11 @@ def results_release_due() -> int:
     return released
 
 
-# ── what the candidate may see ───────────────────────────────────────────────────────────────────────────────
-def result_visible(result: Result) -> bool:
-    return result.session.state == SessionResults.State.RELEASED and result.session.released_at is not None \
-        and result.session.released_at <= now()
-
-
-def result_of(*, candidate, code) -> Result:
-    """The candidate's own released result; anyone else's, or one not released yet, looks missing."""
-    result = Result.objects.filter(code=code, candidate=candidate).select_related("session").first() \
-        if getattr(candidate, "is_authenticated", False) else None
-    if result is None or not result_visible(result):
-        raise NotFound()
-    return result
-
-
 # ── re-checks ────────────────────────────────────────────────────────────────────────────────────────────────
-def recheck_window_open(result: Result) -> bool:
-    policy = results_policy(result.program_code)
-    return rules.recheck_open(result.session.released_at, now(), window_days=policy.recheck_window_days)
-
-
 @transaction.atomic
 def recheck_request(*, candidate, result_code, reason: str) -> marking.RecheckData:
-    result = result_of(candidate=candidate, code=result_code)
-    if not recheck_window_open(result):
+    result = selectors.result_of(candidate=candidate, code=result_code)
+    if not selectors.recheck_window_open(result):
         raise DomainError(_("The time for asking a re-check of this result has passed."), code="window_closed")
     recheck = marking.recheck_open(session_code=result.session.session_code, attempt_code=result.attempt_code,
                                    candidate=candidate, reason=reason)

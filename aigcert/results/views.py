@@ -16,16 +16,15 @@ from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound
 from aigcert.exams import api as exams
 from aigcert.marking import api as marking
-from aigcert.results import services
-from aigcert.results.models import Result, SessionResults
+from aigcert.results import selectors, services
+from aigcert.results.models import Result
 from aigcert.scoring import api as scoring
 
 ADMINS = (Role.EXAM_ADMIN,)
 
 
-def _mine(request: HttpRequest):
-    return (Result.objects.filter(candidate=request.user).select_related("session")
-            .order_by("-session__release_at"))
+def _mine(request: HttpRequest) -> list[Result]:
+    return selectors.results_of(request.user.pk)
 
 
 def _labels(result: Result) -> dict:
@@ -39,7 +38,7 @@ def _labels(result: Result) -> dict:
 def my_results(request: HttpRequest) -> HttpResponse:
     rows = []
     for result in _mine(request):
-        visible = services.result_visible(result)
+        visible = selectors.result_visible(result)
         rows.append({"result": result if visible else None, "session": result.session,
                      "program": catalog.program_get(result.program_code),
                      "session_data": exams.session_get(result.session.session_code)})
@@ -58,7 +57,7 @@ def _parts(parts: list[dict], names: dict) -> list[dict]:
 @login_required
 def my_result(request: HttpRequest, code) -> HttpResponse:
     try:
-        result = services.result_of(candidate=request.user, code=code)
+        result = selectors.result_of(candidate=request.user, code=code)
     except NotFound:
         raise Http404 from None
     labels = _labels(result)
@@ -75,7 +74,7 @@ def my_result(request: HttpRequest, code) -> HttpResponse:
     return render(request, "results/detail.html", {
         "result": result, **labels, "session": exams.session_get(result.session.session_code),
         "sections": _parts(result.sections, labels["types"]), "areas_list": _parts(result.areas, labels["areas"]),
-        "rechecks": rechecks, "recheck_open": services.recheck_window_open(result)
+        "rechecks": rechecks, "recheck_open": selectors.recheck_window_open(result)
         and not any(r.state == "open" for r in rechecks), "error": error,
     }, status=400 if error else 200)
 
@@ -87,7 +86,7 @@ def api_results(request: HttpRequest) -> JsonResponse:
     rows = []
     for result in _mine(request):
         entry = {"program": result.program_code, "session": result.session.session_code,
-                 "released": services.result_visible(result), "release_due": result.session.release_at.isoformat()}
+                 "released": selectors.result_visible(result), "release_due": result.session.release_at.isoformat()}
         if entry["released"]:
             entry.update(code=str(result.code), total=str(result.total), maximum=str(result.maximum),
                          pass_line=str(result.pass_line), passed=result.passed, sections=result.sections,
@@ -100,7 +99,7 @@ def api_results(request: HttpRequest) -> JsonResponse:
 @roles_required(*ADMINS)
 def office(request: HttpRequest) -> HttpResponse:
     rows = []
-    for results in SessionResults.objects.order_by("-release_at")[:200]:
+    for results in selectors.sessions_for_office():
         rows.append({"results": results, "scoring": scoring.session_scoring_get(results.session_code),
                      "marking": marking.session_marking_state(results.session_code),
                      "count": results.results.count(), "passed": results.results.filter(passed=True).count()})
@@ -113,7 +112,7 @@ def office_session(request: HttpRequest, session_code: str) -> HttpResponse:
         session = exams.session_get(session_code)
     except NotFound:
         raise Http404 from None
-    results = SessionResults.objects.filter(session_code=session_code).first()
+    results = selectors.session_results(session_code)
     state = scoring.session_scoring_get(session_code)
     preview = None
     if state is not None and state.done and not state.frozen and request.GET.get("rescore") == "1":
@@ -125,6 +124,7 @@ def office_session(request: HttpRequest, session_code: str) -> HttpResponse:
         "session": session, "results": results, "scoring": state,
         "marking": marking.session_marking_state(session_code), "preview": preview,
         "rows": results.results.order_by("-total")[:500] if results else [],
+        "unreported": selectors.results_unreported(results) if results else [],
     })
 
 

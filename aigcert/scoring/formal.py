@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -106,6 +108,31 @@ def _answers_by_attempt(pks: list[int]) -> dict[int, dict[str, str | None]]:
     return answers
 
 
+def _answers_ahead(chunks: list[list[tuple]]) -> Iterator[tuple[list[tuple], dict[int, dict[str, str | None]]]]:
+    """Each chunk of attempts with its answers. On PostgreSQL, outside a transaction (the worker's case), the
+    next chunk's answers are read on a second connection while this one is scored and written: the database's
+    work then overlaps Python's instead of waiting for it. Elsewhere (SQLite; a caller's transaction, whose
+    uncommitted rows a second connection could not see) one after the other."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(chunks) < 2:
+        for chunk in chunks:
+            yield chunk, _answers_by_attempt([r[0] for r in chunk])
+        return
+
+    def read(chunk: list[tuple]) -> dict[int, dict[str, str | None]]:
+        return _answers_by_attempt([r[0] for r in chunk])
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-read") as pool:
+        ahead = pool.submit(read, chunks[0])
+        try:
+            for n, chunk in enumerate(chunks):
+                answers = ahead.result()
+                if n + 1 < len(chunks):
+                    ahead = pool.submit(read, chunks[n + 1])
+                yield chunk, answers
+        finally:
+            pool.submit(connections.close_all).result()
+
+
 def session_score(*, session_code: str) -> SessionScoring:
     """Score every closed formal attempt of a session that isn't scored yet. Safe to run twice or after a crash:
     attempts already scored are skipped, and only one worker holds the claim."""
@@ -132,9 +159,8 @@ def _score_attempts(scoring: SessionScoring) -> int:
     papers: dict[int, tuple[rules.PaperScorer, exams.PaperData]] = {}
     moment = now()
     llm = llm_configured()
-    for start in range(0, len(todo), CHUNK):
-        chunk = todo[start:start + CHUNK]
-        answers = _answers_by_attempt([r[0] for r in chunk])
+    chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
+    for start, (chunk, answers) in zip(range(0, len(todo), CHUNK), _answers_ahead(chunks), strict=True):
         scores, runs = [], []
         for pk, _code, candidate_id, paper_id, _state in chunk:
             if paper_id not in papers:

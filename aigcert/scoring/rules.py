@@ -89,7 +89,7 @@ class PaperScorer:
         for slot, version_id, slot_points in items:
             item_points, score = scorers[version_id]
             self.slots.append((slot, slot_points, item_points, score))
-        self._memo: dict[tuple[str, str | None], str] = {}
+        self._memo: dict[tuple[str, str | None], tuple[str, Decimal]] = {}
 
     @property
     def objective_max(self) -> Decimal:
@@ -110,8 +110,8 @@ class PaperScorer:
             earned = memo.get(key)
             if earned is None:
                 value = json.loads(raw) if raw is not None else None
-                earned = str(scaled(score(value), item_points=item_points, slot_points=slot_points))
-                memo[key] = earned
-            result[slot] = earned
-            total += Decimal(earned)
+                points = scaled(score(value), item_points=item_points, slot_points=slot_points)
+                earned = memo[key] = (str(points), points)
+            result[slot] = earned[0]
+            total += earned[1]
         return result, total

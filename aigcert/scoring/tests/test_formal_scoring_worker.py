@@ -1,0 +1,79 @@
+"""Scoring as the worker runs it on PostgreSQL, outside any transaction: the next chunk's answers are read on a
+second connection while the current chunk is scored. The scores must be those of the one-connection path."""
+
+import io
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
+
+from aigcert.accounts.api import Role
+from aigcert.core.api import now
+from aigcert.exam_fixtures import GENERAL, sit_formal
+from aigcert.exams import api as exams
+from aigcert.itembank import api as itembank
+from aigcert.scoring import formal, rules
+from aigcert.scoring.models import AttemptScore, SessionScoring
+
+
+def _choose(index):
+    def answer(item):
+        if item["item_type"] == "true_false":
+            return index == 0
+        chosen = item["payload"]["options"][index]["id"]
+        return [chosen] if item["payload"].get("multiple") else chosen
+    return answer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_reads_ahead_on_a_second_connection_and_scores_the_same(make_user, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("reading ahead on a second connection is the PostgreSQL worker's path")
+    call_command("load_catalog", stdout=io.StringIO())
+    itembank.demo_bank_load(author=make_user(Role.ITEM_AUTHOR), reviewer=make_user(Role.ITEM_REVIEWER))
+    admin = make_user(Role.EXAM_ADMIN)
+    exams.demo_blueprints_load(actor=admin)
+    start = now() - timedelta(minutes=2)
+    session = apps.get_model("exams", "Session").objects.create(
+        program_code=GENERAL, sitting_code="am", sitting_label_zh="上午场", sitting_label_en="Morning",
+        start_at=start, duration_minutes=60, capacity=10, booking_opens_at=start - timedelta(days=30),
+        booking_closes_at=start - timedelta(days=3))
+    exams.session_papers_prepare(session_code=str(session.code), actor=admin)
+    attempts = []
+    for n, index in enumerate((0, -1, 1)):
+        user = make_user(Role.CANDIDATE)
+        enrolment = apps.get_model("enrolment", "Enrolment").objects.create(candidate=user, program_code=GENERAL,
+                                                                            state="booked")
+        apps.get_model("enrolment", "Booking").objects.create(enrolment=enrolment, session=session,
+                                                              status="confirmed", ticket_number=f"T{n:04d}")
+        attempts.append(sit_formal(session, user, admin=admin, answer=_choose(index)))
+    reads = []
+    original = formal._answers_by_attempt
+
+    def counted(pks):
+        reads.append((tuple(pks), threading.current_thread().name))
+        return original(pks)
+
+    monkeypatch.setattr(formal, "CHUNK", 1)  # three chunks: two are read ahead
+    monkeypatch.setattr(formal, "_answers_by_attempt", counted)
+    assert not connection.in_atomic_block
+    SessionScoring.objects.create(session_code=str(session.code), program_code=GENERAL, attempts_total=3)
+    scoring = formal.session_score(session_code=str(session.code))
+    assert scoring.state == "done" and scoring.attempts_scored == 3
+    assert [r[0] for r in reads] == [(a.pk,) for a in attempts]
+    assert all(name.startswith("scoring-read") for _pks, name in reads)  # read on the second connection
+    for attempt in attempts:
+        paper = exams.paper_get(attempt.paper_id)
+        values = dict(apps.get_model("delivery", "Response").objects.filter(attempt=attempt)
+                      .values_list("slot", "value"))
+        raw = itembank.responses_score([(i["version_id"], values.get(i["slot"])) for i in paper.items])
+        review = itembank.versions_review(i["version_id"] for i in paper.items)
+        expected = sum((rules.scaled(points, item_points=review[i["version_id"]].points,
+                                     slot_points=Decimal(i["points"])) for i, points in zip(paper.items, raw,
+                                                                                            strict=True)),
+                       rules.ZERO)
+        assert AttemptScore.objects.get(attempt_id=attempt.pk).objective_points == expected
