@@ -44,6 +44,16 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _code_version() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def _postgres_admin(url: str, statement: str) -> None:
     import psycopg
 
@@ -267,7 +277,7 @@ def run(args: argparse.Namespace) -> None:
         "results_s": round(results_s, 2), "results_per_second": round(args.attempts / results_s),
         "chain_s": round(elapsed, 2), "verdict": verdict, "checked_slow_way": len(sample),
         "peak_rss_mb": round(_peak_mb()), "setup_s": round(setup_s, 1), "python": platform.python_version(),
-        "cpus": os.cpu_count(),
+        "cpus": os.cpu_count(), "code_version": _code_version(), "profiled": bool(args.profile),
     }
     out = ROOT / "bench" / "results" / f"score_session-{connection.vendor}-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(exist_ok=True)
