@@ -90,6 +90,32 @@ def english(client):
     return client
 
 
+def session_make(*, program_code: str, admin, start_in: timedelta, duration_minutes: int = 60, capacity: int = 100,
+                 papers: bool = True):
+    """A formal session starting ``start_in`` from now (negative: under way), its papers prepared. In a test
+    transaction the preparing task runs once the caller's on-commit callbacks do; committed rows (browser tests,
+    tests of the worker) get their papers at once."""
+    start = now() + start_in
+    session = apps.get_model("exams", "Session").objects.create(
+        program_code=program_code, sitting_code="am", sitting_label_zh="上午场", sitting_label_en="Morning",
+        start_at=start, duration_minutes=duration_minutes, capacity=capacity,
+        booking_opens_at=start - timedelta(days=30), booking_closes_at=start - timedelta(days=3))
+    if papers:
+        exams.session_papers_prepare(session_code=str(session.code), actor=admin)
+    return session
+
+
+def seat_make(session, user, *, ticket: str | None = None):
+    """``user`` with a booked enrolment and a confirmed seat in ``session`` (enrolment's journeys are its own)."""
+    enrolment = apps.get_model("enrolment", "Enrolment").objects.create(
+        candidate=user, program_code=session.program_code, state="booked")
+    booking = apps.get_model("enrolment", "Booking")
+    count = booking.objects.count()
+    booking.objects.create(enrolment=enrolment, session=session, status="confirmed",
+                           ticket_number=ticket or f"T{session.pk:04d}{count + 1:05d}")
+    return user
+
+
 @pytest.fixture
 def formal_day(exam_bank, make_user, django_capture_on_commit_callbacks):
     """Make a formal 通用级 session with its papers frozen (the demo formal blueprint: 4 forms) and book
@@ -107,26 +133,13 @@ def formal_day(exam_bank, make_user, django_capture_on_commit_callbacks):
         @staticmethod
         def session(*, start_in=timedelta(minutes=10), duration_minutes=60, capacity=100, papers=True,
                     program_code=GENERAL):
-            start = now() + start_in
-            session = apps.get_model("exams", "Session").objects.create(
-                program_code=program_code, sitting_code="am", sitting_label_zh="上午场", sitting_label_en="Morning",
-                start_at=start, duration_minutes=duration_minutes, capacity=capacity,
-                booking_opens_at=start - timedelta(days=30), booking_closes_at=start - timedelta(days=3))
-            if papers:
-                with django_capture_on_commit_callbacks(execute=True):
-                    exams.session_papers_prepare(session_code=str(session.code), actor=admin)
-            return session
+            with django_capture_on_commit_callbacks(execute=True):
+                return session_make(program_code=program_code, admin=admin, start_in=start_in, papers=papers,
+                                    duration_minutes=duration_minutes, capacity=capacity)
 
         @staticmethod
         def seat(session, user=None, *, ticket=None):
-            user = user or make_user(Role.CANDIDATE)
-            enrolment = apps.get_model("enrolment", "Enrolment").objects.create(
-                candidate=user, program_code=session.program_code, state="booked")
-            booking = apps.get_model("enrolment", "Booking")
-            count = booking.objects.count()
-            booking.objects.create(enrolment=enrolment, session=session, status="confirmed",
-                                   ticket_number=ticket or f"T{session.pk:04d}{count + 1:05d}")
-            return user
+            return seat_make(session, user or make_user(Role.CANDIDATE), ticket=ticket)
 
     return FormalDay()
 

@@ -24,18 +24,18 @@ import os
 import platform
 import random
 import resource
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from throwaway import run_in_throwaway  # noqa: E402
 
 PROGRAM = "aigc-general"
 
@@ -54,15 +54,6 @@ def _code_version() -> str:
         return "unknown"
 
 
-def _postgres_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432, user=parts.username or "",
-                         password=parts.password or None, dbname="postgres", autocommit=True) as admin:
-        admin.execute(statement)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--attempts", type=int, default=100_000)
@@ -71,32 +62,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="run the scoring under cProfile")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="aigcert-bench-"))
-    os.environ["AIGCERT_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aigcert.settings")
     os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
     os.environ.pop("LLM_BASE_URL", None)
-    db_name = ""
-    if args.database_url:
-        db_name = urlsplit(args.database_url).path.lstrip("/")
-        if (not db_name.replace("_", "").isalnum() or db_name == "test" or db_name.startswith("test_")
-                or db_name in {"postgres", "template0", "template1"}):
-            parser.error(f"refusing to create and drop the database {db_name!r}; name a throwaway one")
-        _postgres_admin(args.database_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        _postgres_admin(args.database_url, f'CREATE DATABASE "{db_name}"')
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    try:
-        run(args)
-    finally:
-        if db_name and not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            _postgres_admin(args.database_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        if not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
+    run_in_throwaway(parser, args, run)
 
 
 def _answer(rng: random.Random, item: dict, key: dict[int, list[str]]) -> object:

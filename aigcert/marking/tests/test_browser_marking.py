@@ -16,7 +16,7 @@ from django.core.management import call_command
 from aigcert.accounts.api import Role
 from aigcert.conftest import log_in, shot
 from aigcert.core.api import audit_events, now
-from aigcert.exam_fixtures import PROFESSIONAL, answer_for, sit_formal
+from aigcert.exam_fixtures import PROFESSIONAL, answer_for, seat_make, session_make, sit_formal
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 from aigcert.marking import services
@@ -33,17 +33,10 @@ def _arrange(make_user, make_profile):
     itembank.demo_bank_load(author=make_user(Role.ITEM_AUTHOR), reviewer=make_user(Role.ITEM_REVIEWER))
     admin = make_user(Role.EXAM_ADMIN)
     exams.demo_blueprints_load(actor=admin)
-    start = now() - timedelta(minutes=2)
-    session = apps.get_model("exams", "Session").objects.create(
-        program_code=PROFESSIONAL, sitting_code="am", sitting_label_zh="上午场", sitting_label_en="Morning",
-        start_at=start, duration_minutes=90, capacity=10, booking_opens_at=start - timedelta(days=30),
-        booking_closes_at=start - timedelta(days=3))
-    exams.session_papers_prepare(session_code=str(session.code), actor=admin)
+    session = session_make(program_code=PROFESSIONAL, admin=admin, start_in=-timedelta(minutes=2),
+                           duration_minutes=90, capacity=10)
     candidate = make_profile(make_user(Role.CANDIDATE), legal_name="张安", id_number="110101199003071233").user
-    enrolment = apps.get_model("enrolment", "Enrolment").objects.create(candidate=candidate,
-                                                                        program_code=PROFESSIONAL, state="booked")
-    apps.get_model("enrolment", "Booking").objects.create(enrolment=enrolment, session=session, status="confirmed",
-                                                          ticket_number="T0001")
+    seat_make(session, candidate, ticket="T0001")
     attempt = sit_formal(session, candidate, admin=admin, answer=answer_for)
     scoring.session_scoring_request(session_code=str(session.code), actor=admin)
     helpers = (make_user(Role.MARKER), make_user(Role.MARKER))

@@ -12,8 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from aigcert.accounts.api import Role
-from aigcert.core.api import now
-from aigcert.exam_fixtures import GENERAL, sit_formal
+from aigcert.exam_fixtures import GENERAL, seat_make, session_make, sit_formal
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 from aigcert.scoring import formal, rules
@@ -37,20 +36,9 @@ def test_the_worker_reads_ahead_on_a_second_connection_and_scores_the_same(make_
     itembank.demo_bank_load(author=make_user(Role.ITEM_AUTHOR), reviewer=make_user(Role.ITEM_REVIEWER))
     admin = make_user(Role.EXAM_ADMIN)
     exams.demo_blueprints_load(actor=admin)
-    start = now() - timedelta(minutes=2)
-    session = apps.get_model("exams", "Session").objects.create(
-        program_code=GENERAL, sitting_code="am", sitting_label_zh="上午场", sitting_label_en="Morning",
-        start_at=start, duration_minutes=60, capacity=10, booking_opens_at=start - timedelta(days=30),
-        booking_closes_at=start - timedelta(days=3))
-    exams.session_papers_prepare(session_code=str(session.code), actor=admin)
-    attempts = []
-    for n, index in enumerate((0, -1, 1)):
-        user = make_user(Role.CANDIDATE)
-        enrolment = apps.get_model("enrolment", "Enrolment").objects.create(candidate=user, program_code=GENERAL,
-                                                                            state="booked")
-        apps.get_model("enrolment", "Booking").objects.create(enrolment=enrolment, session=session,
-                                                              status="confirmed", ticket_number=f"T{n:04d}")
-        attempts.append(sit_formal(session, user, admin=admin, answer=_choose(index)))
+    session = session_make(program_code=GENERAL, admin=admin, start_in=-timedelta(minutes=2), capacity=10)
+    attempts = [sit_formal(session, seat_make(session, make_user(Role.CANDIDATE)), admin=admin, answer=_choose(index))
+                for index in (0, -1, 1)]
     reads = []
     original = formal._answers_by_attempt
 
