@@ -281,4 +281,7 @@ def on_recheck_resolved(payload: dict) -> None:
            params={"before": before_total, "after": updated.total, "reason": recheck.resolution if recheck else ""},
            link=f"/me/results/{updated.code}/")
     if updated.passed != before_passed:
+        # Reported afresh: should enrolment refuse the new outcome, the office's list of unreported results shows it.
+        updated.reported_at = None
+        updated.save(update_fields=["reported_at", "updated_at"])
         _report(updated, actor=None)

@@ -157,6 +157,7 @@ def _score_attempts(scoring: SessionScoring) -> int:
                .values_list("attempt_id", flat=True))
     todo = [r for r in rows if r[0] not in done]
     papers: dict[int, tuple[rules.PaperScorer, exams.PaperData]] = {}
+    machine_max: dict[int, Decimal] = {}
     moment = now()
     llm = llm_configured()
     chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
@@ -165,11 +166,14 @@ def _score_attempts(scoring: SessionScoring) -> int:
         for pk, _code, candidate_id, paper_id, _state in chunk:
             if paper_id not in papers:
                 papers[paper_id] = _paper_scorer(paper_id, scoring.overrides)
+                # What machines score: the objective items now, the programs once judged.
+                machine_max[paper_id] = papers[paper_id][0].objective_max + sum(
+                    (Decimal(i["points"]) for i in papers[paper_id][1].items if i["item_type"] == PROGRAM), rules.ZERO)
             scorer, paper = papers[paper_id]
             slots, objective = scorer.score(answers.get(pk, {}))
             score = AttemptScore(attempt_id=pk, candidate_id=candidate_id, program_code=scoring.program_code,
                                  kind="formal", session_code=scoring.session_code, state=AttemptScore.State.SCORED,
-                                 objective_points=objective, objective_max=scorer.objective_max,
+                                 objective_points=objective, objective_max=machine_max[paper_id],
                                  paper_max=paper.total_points, slots=slots, scored_at=moment,
                                  unscored_items=sum(1 for v in slots.values() if v is None))
             scores.append(score)
@@ -191,7 +195,9 @@ def _score_attempts(scoring: SessionScoring) -> int:
                             version_id=int(scoring.overrides.get(str(item["version_id"]), item["version_id"])),
                             slot_points=Decimal(item["points"]), kind=kind) for s, item, kind in runs],
                 batch_size=500)
-            SessionScoring.objects.filter(pk=scoring.pk).update(attempts_scored=len(done) + start + len(chunk))
+            # Progress, and the claim renewed: a session that takes longer than CLAIM_STALE stays this worker's.
+            SessionScoring.objects.filter(pk=scoring.pk).update(attempts_scored=len(done) + start + len(chunk),
+                                                                claimed_at=now())
     audit_record(actor=None, action="scoring.session_score", target=scoring,
                  data={"session": scoring.session_code, "attempts": len(rows), "scored_now": len(todo)})
     return len(rows)

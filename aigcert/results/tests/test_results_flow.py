@@ -314,3 +314,32 @@ def test_the_partner_dashboard_shows_the_outcome_only_after_release(general_resu
     after = client.get(f"/org/{org.code}/").content.decode()
     assert f"<td>{int(result.total)}</td>" in after
     assert ("Passed" if result.passed else "Failed") in after
+
+
+def test_a_recheck_that_turns_a_pass_into_a_fail_goes_to_the_exam_office(sitting, make_user,
+                                                                       django_capture_on_commit_callbacks):
+    session = sitting.session()
+    attempt = sitting.sit(session)
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.session_scoring_request(session_code=str(session.code))
+    with django_capture_on_commit_callbacks(execute=True):
+        _mark_everything(session, Decimal("0.8"), make_user)
+    admin = make_user(Role.EXAM_ADMIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_results_release(session_code=str(session.code), actor=admin, reason="演练")
+    result = Result.objects.get(attempt_code=str(attempt.code))
+    assert result.passed and _enrolment(attempt).state == "passed"
+    recheck = services.recheck_request(candidate=result.candidate, result_code=result.code, reason="请复核")
+    form = {"resolution": "复核发现论述题评分过高，已更正。"}
+    for s in _model("Script").objects.filter(attempt_code=str(attempt.code), item__item_type="essay"):
+        form.update({f"change_{s.label}": "1", **_form(s.item.rubric, Decimal(0), s.item.step, f"{s.label}_")})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _client(make_user(Role.CHIEF_MARKER)).post(f"/marking/rechecks/{recheck.code}/", form).status_code == 302
+    result.refresh_from_db()
+    assert not result.passed and result.reported_at is None
+    # enrolment keeps the pass (its state machine has no way back); the office sees the case and the audit says why
+    assert _enrolment(attempt).state == "passed"
+    [refused] = audit_events(action="results.report_refused")
+    assert refused.data["enrolment"] == result.enrolment_code
+    page = _client(admin).get(f"/office/results/{session.code}/").content.decode()
+    assert 'id="unreported"' in page
