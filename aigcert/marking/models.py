@@ -43,6 +43,12 @@ class MarkingItem(BaseModel):
     def type_label(self) -> str:
         return str(ItemType(self.item_type).label)
 
+    @property
+    def label(self) -> str:
+        """How markers tell items apart: the start of the question (the item's code means nothing to them)."""
+        text = " ".join(self.stem_text.split())
+        return (text[:28] + "…") if len(text) > 28 else (text or self.item_code[:8])
+
 
 class Script(BaseModel):
     """One candidate's answer to one item, known to markers only by its label. Gold scripts are answers with

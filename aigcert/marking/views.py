@@ -8,11 +8,14 @@ import re
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aigcert.accounts.api import Role, legal_names, roles_required, user_has_any_role
+from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound
+from aigcert.exams import api as exams
 from aigcert.marking import selectors, services
 from aigcert.marking.models import Mark, MarkingItem, Script
 
@@ -38,9 +41,13 @@ def _rubric(item: MarkingItem, given: list[dict] | None = None, current: list[di
 @roles_required(*MARKERS)
 def home(request: HttpRequest) -> HttpResponse:
     is_chief = user_has_any_role(request.user, CHIEFS)
+    items = [p for p in selectors.items_progress() if p.done < p.scripts]
+    sessions = selectors.sessions_progress() if is_chief else []
+    titles = {code: _session_title(code) for code in {p.item.session_code for p in items}
+              | {s.session_code for s in sessions}}
     return render(request, "marking/home.html", {
-        "items": [p for p in selectors.items_progress() if p.done < p.scripts],
-        "sessions": selectors.sessions_progress() if is_chief else [],
+        "items": [(p, titles[p.item.session_code]) for p in items],
+        "sessions": [(s, titles[s.session_code]) for s in sessions],
         "is_chief": is_chief,
         "held": selectors.marks_held(request.user),
     })
@@ -128,6 +135,16 @@ def script_file(request: HttpRequest, code) -> FileResponse:
     return FileResponse(handle, as_attachment=True, filename=f"{script.label}.{extension}")
 
 
+def _session_title(session_code: str) -> str:
+    """A session as the exam office names it: the program, the day and the sitting."""
+    try:
+        session = exams.session_get(session_code)
+    except NotFound:
+        return session_code
+    start = timezone.localtime(session.start_at)
+    return f"{catalog.program_name(session.program_code)} · {start:%Y-%m-%d} {session.sitting_label}"
+
+
 # ── the chief marker ─────────────────────────────────────────────────────────────────────────────────────────
 @roles_required(*CHIEFS)
 def session(request: HttpRequest, session_code: str) -> HttpResponse:
@@ -135,7 +152,8 @@ def session(request: HttpRequest, session_code: str) -> HttpResponse:
     if not items:
         raise Http404
     return render(request, "marking/session.html", {
-        "session_code": session_code, "items": items, "markers": selectors.marker_lines(session_code),
+        "session_code": session_code, "session_title": _session_title(session_code), "items": items,
+        "markers": selectors.marker_lines(session_code),
         "chief_queue": selectors.scripts_waiting_for_chief(session_code),
         "flagged": selectors.scripts_flagged(session_code), "ai": selectors.ai_agreement(session_code),
     })
@@ -198,7 +216,9 @@ def gold(request: HttpRequest, code) -> HttpResponse:
 
 @roles_required(*CHIEFS)
 def rechecks(request: HttpRequest) -> HttpResponse:
-    return render(request, "marking/rechecks.html", {"rechecks": selectors.rechecks_open()})
+    waiting = selectors.rechecks_open()
+    titles = {code: _session_title(code) for code in {r.session_code for r in waiting}}
+    return render(request, "marking/rechecks.html", {"rechecks": [(r, titles[r.session_code]) for r in waiting]})
 
 
 @roles_required(*CHIEFS)
