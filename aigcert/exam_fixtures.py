@@ -147,6 +147,18 @@ def formal_day(exam_bank, make_user, django_capture_on_commit_callbacks):
 PROFESSIONAL = "aigc-professional"
 
 
+def option_choice(item: dict, index: int):
+    """The answer that picks option ``index`` of a choice item (True for index 0 of a true/false item, else
+    False); None for items without options."""
+    payload = item["payload"]
+    if item["item_type"] == "true_false":
+        return index == 0
+    if "options" not in payload:
+        return None
+    chosen = payload["options"][index]["id"]
+    return [chosen] if payload.get("multiple") else chosen
+
+
 def key_correct(version_id: int, *, to_option: str) -> int:
     """A corrected, approved version of a choice item whose key is now ``to_option``, made the item's live version
     (the item bank's own edit-and-review flow is tested there). Returns the new version's id."""

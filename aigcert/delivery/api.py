@@ -9,9 +9,21 @@ from aigcert.delivery import services
 from aigcert.delivery.data import AttemptData
 from aigcert.delivery.models import Attempt, Response, Upload
 
-__all__ = ["ATTEMPT_CLOSED", "AttemptData", "attempt_get", "attempts_close_due", "attempts_of",
-           "demo_exam_day_load", "demo_marked_session_load", "has_open_formal_attempt", "responses_get",
-           "responses_raw", "session_attempt_rows", "upload_of"]
+__all__ = [
+    "ATTEMPT_CLOSED",
+    "AttemptData",
+    "answers_raw",
+    "attempt_get",
+    "attempts_close_due",
+    "attempts_of",
+    "demo_exam_day_load",
+    "demo_marked_session_load",
+    "has_open_formal_attempt",
+    "responses_get",
+    "responses_raw",
+    "session_attempt_rows",
+    "upload_of",
+]
 
 ATTEMPT_CLOSED = services.ATTEMPT_CLOSED
 attempts_close_due = services.attempts_close_due
@@ -84,6 +96,14 @@ def responses_raw(attempt_pks: list[int]) -> list[tuple[int, str, str | None]]:
         cursor.execute(f"SELECT attempt_id, slot, {cast} FROM {table} WHERE attempt_id IN ({marks})",  # noqa: S608
                        attempt_pks)
         return cursor.fetchall()
+
+
+def answers_raw(attempt_pks: list[int]) -> dict[int, dict[str, str | None]]:
+    """attempt pk → slot → the stored answer as JSON text (see responses_raw), for batch readers."""
+    answers: dict[int, dict[str, str | None]] = {}
+    for attempt_pk, slot, raw in responses_raw(attempt_pks):
+        answers.setdefault(attempt_pk, {})[slot] = raw
+    return answers
 
 
 def upload_of(attempt_pk: int, slot: str) -> tuple[str, str, int, str] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Q
 
@@ -13,8 +13,7 @@ from aigcert.accounts import api as accounts
 from aigcert.marking import rules
 from aigcert.marking.models import Mark, MarkerStop, MarkingItem, Recheck, Script
 from aigcert.marking.policy import marking_policy
-
-CENT = Decimal("0.01")
+from aigcert.scoring import api as scoring
 
 
 @dataclass(frozen=True)
@@ -165,8 +164,7 @@ def session_finals(session_code: str) -> dict[str, dict[str, tuple[Decimal | Non
     for attempt, slot, final, slot_points, item_points, criteria in rows:
         scaled = None
         if final is not None:
-            scaled = final if item_points == slot_points or not item_points else (
-                final * slot_points / item_points).quantize(CENT, rounding=ROUND_HALF_UP)
+            scaled = scoring.scaled(final, item_points=item_points, slot_points=slot_points)
         finals[attempt][slot] = (scaled, criteria or [])
     return dict(finals)
 

@@ -104,9 +104,7 @@ def session_scripts_create(*, session_code: str) -> int:
     created = 0
     for start in range(0, len(scores), CHUNK):
         chunk = scores[start:start + CHUNK]
-        answers: dict[int, dict[str, str | None]] = {}
-        for attempt_pk, slot, raw in delivery.responses_raw([s.attempt_pk for s in chunk]):
-            answers.setdefault(attempt_pk, {})[slot] = raw
+        answers = delivery.answers_raw([s.attempt_pk for s in chunk])
         with transaction.atomic():
             scripts = []
             for score in chunk:
@@ -184,8 +182,7 @@ def locks_expire() -> int:
     return released
 
 
-_ROUNDS = [Mark.Round.FIRST, Mark.Round.SECOND, Mark.Round.THIRD]
-_BLIND = [Mark.Round.FIRST, Mark.Round.SECOND, Mark.Round.THIRD]
+_BLIND = [Mark.Round.FIRST, Mark.Round.SECOND, Mark.Round.THIRD]  # in the order they are given
 _ACTIVE = [Mark.State.TAKEN, Mark.State.SUBMITTED]
 
 
@@ -231,7 +228,7 @@ def script_take(*, item_code, marker) -> Mark | None:
             continue
         try:
             with transaction.atomic():
-                return _hold(script, marker, _ROUNDS[min(active, 2)], policy.lock_minutes)
+                return _hold(script, marker, _BLIND[min(active, 2)], policy.lock_minutes)
         except IntegrityError:
             continue  # this marker already has it (a second tab): try the next
     return None

@@ -20,7 +20,6 @@ __all__ = [
     "SessionScoringData",
     "ai_mark",
     "injection_signals",
-    "machine_output",
     "machine_outputs",
     "machine_runs_requeue_stale",
     "machine_runs_retry",
@@ -28,6 +27,7 @@ __all__ = [
     "pass_line",
     "rescore_apply",
     "rescore_preview",
+    "scaled",
     "scores_requeue_stale",
     "session_freeze",
     "session_scores",
@@ -47,6 +47,7 @@ rescore_preview = formal.rescore_preview
 rescore_apply = formal.rescore_apply
 session_freeze = formal.session_freeze
 pass_line = rules.pass_line
+scaled = rules.scaled
 
 
 def mock_summary(candidate_id: int, program_code: str) -> tuple[int, object | None, int]:
@@ -87,12 +88,3 @@ def machine_outputs(session_code: str) -> dict[tuple[int, str], MachineOutputDat
             for attempt_pk, slot, kind, state, result, message in
             MachineRun.objects.filter(session_code=session_code).values_list(
                 "score__attempt_id", "slot", "kind", "state", "result", "message")}
-
-
-def machine_output(attempt_pk: int, slot: str) -> MachineOutputData | None:
-    """What a machine made of a response, for the markers: the judge's verdicts or a prompt's output."""
-    run = MachineRun.objects.filter(score__attempt_id=attempt_pk, slot=slot).first()
-    if run is None:
-        return None
-    return MachineOutputData(kind=run.kind, state=run.state, result=dict(run.result), message=run.message)
-

@@ -10,7 +10,6 @@ nothing is left, the session is scored and ``SESSION_SCORED`` tells the apps abo
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -102,10 +101,7 @@ def _paper_scorer(paper_id: int, overrides: dict[str, int]) -> tuple[rules.Paper
 
 
 def _answers_by_attempt(pks: list[int]) -> dict[int, dict[str, str | None]]:
-    answers: dict[int, dict[str, str | None]] = defaultdict(dict)
-    for attempt_pk, slot, raw in delivery.responses_raw(pks):
-        answers[attempt_pk][slot] = raw
-    return answers
+    return delivery.answers_raw(pks)
 
 
 def _answers_ahead(chunks: list[list[tuple]]) -> Iterator[tuple[list[tuple], dict[int, dict[str, str | None]]]]:

@@ -12,27 +12,19 @@ from django.test import Client
 
 from aigcert.accounts.api import Role
 from aigcert.core.api import DomainError, audit_events, now
-from aigcert.exam_fixtures import GENERAL, key_correct
+from aigcert.exam_fixtures import GENERAL, key_correct, option_choice
 from aigcert.marking import api as marking_api
 from aigcert.results import services
 from aigcert.results.models import Result, SessionResults
 from aigcert.scoring import api as scoring
 
 
-def _choose(item, index):
-    payload = item["payload"]
-    if item["item_type"] == "true_false":
-        return index == 0
-    chosen = payload["options"][index]["id"]
-    return [chosen] if payload.get("multiple") else chosen
-
-
 @pytest.fixture
 def general_results(sitting, django_capture_on_commit_callbacks):
     """A 通用级 session two candidates sat and submitted, scored: its results computed, not released."""
     session = sitting.session(program_code=GENERAL)
-    attempts = [sitting.sit(session, answer=lambda item: _choose(item, 0)),
-                sitting.sit(session, answer=lambda item: _choose(item, -1))]
+    attempts = [sitting.sit(session, answer=lambda item: option_choice(item, 0)),
+                sitting.sit(session, answer=lambda item: option_choice(item, -1))]
     with django_capture_on_commit_callbacks(execute=True):
         scoring.session_scoring_request(session_code=str(session.code))
     return session, attempts

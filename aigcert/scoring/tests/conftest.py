@@ -2,6 +2,8 @@
 program is unlocked, the player's endpoints) come from aigcert/exam_fixtures.py."""
 
 
+from decimal import Decimal
+
 import pytest
 from django.apps import apps
 
@@ -22,6 +24,7 @@ from aigcert.exam_fixtures import (
 )
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
+from aigcert.scoring import rules
 
 # -- taking a mock exam the way the browser does (the player's endpoints) -------------------------------------
 
@@ -83,3 +86,16 @@ def right_answer(item_type, review):
 def all_right(attempt):
     items, reviews = paper_reviews(attempt)
     return {item["slot"]: right_answer(item["item_type"], reviews[item["version_id"]]) for item in items}
+
+
+def points_the_slow_way(attempt) -> dict:
+    """Each slot's points worked out independently of the batch scorer: the item bank's own scoring of each
+    stored response, scaled to the slot."""
+    paper = exams.paper_get(attempt.paper_id)
+    responses = dict(apps.get_model("delivery", "Response").objects.filter(attempt_id=attempt.pk)
+                     .values_list("slot", "value"))
+    raw = itembank.responses_score([(i["version_id"], responses.get(i["slot"])) for i in paper.items])
+    review = itembank.versions_review(i["version_id"] for i in paper.items)
+    return {i["slot"]: rules.scaled(points, item_points=review[i["version_id"]].points,
+                                    slot_points=Decimal(i["points"]))
+            for i, points in zip(paper.items, raw, strict=True)}

@@ -315,7 +315,7 @@ def test_each_prompt_task_is_run_once_on_the_language_model(sitting, score, llm_
     # The output is for the markers; the prompt tasks' slots stay open for them.
     row = AttemptScore.objects.get(attempt_id=asked.pk)
     assert [row.slots[slot] for slot in prompts] == [None, None] and row.unscored_items == 6
-    output = scoring.machine_output(asked.pk, next(iter(prompts)))
+    output = scoring.machine_outputs(str(session.code))[(asked.pk, next(iter(prompts)))]
     assert (output.kind, output.state, output.result) == ("prompt", "done", {"output": reply})
 
 

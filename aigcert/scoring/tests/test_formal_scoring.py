@@ -6,46 +6,21 @@ from decimal import Decimal
 import pytest
 
 from aigcert.core.api import DomainError, audit_events
-from aigcert.exam_fixtures import GENERAL, key_correct
+from aigcert.exam_fixtures import GENERAL, key_correct, option_choice
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 from aigcert.scoring import api as scoring
 from aigcert.scoring import formal
 from aigcert.scoring.models import AttemptScore, Rescore, SessionScoring
-
-
-def _choose(item, index):
-    payload = item["payload"]
-    if item["item_type"] == "true_false":
-        return index == 0
-    if "options" not in payload:
-        return None
-    chosen = payload["options"][index]["id"]
-    return [chosen] if payload.get("multiple") else chosen
+from aigcert.scoring.tests.conftest import points_the_slow_way
 
 
 def first_option(item):
-    return _choose(item, 0)
+    return option_choice(item, 0)
 
 
 def last_option(item):
-    return _choose(item, -1)
-
-
-def _expected(attempt) -> dict[str, Decimal]:
-    """Each slot's points worked out the slow way: the item bank's own scoring of each response, scaled."""
-    paper = exams.paper_get(attempt.paper_id)
-    responses = {r.slot: r.value for r in attempt.responses.all()}
-    raw = itembank.responses_score([(i["version_id"], responses.get(i["slot"])) for i in paper.items])
-    review = itembank.versions_review(i["version_id"] for i in paper.items)
-    return {i["slot"]: scoring_rules_scaled(points, review[i["version_id"]].points, Decimal(i["points"]))
-            for i, points in zip(paper.items, raw, strict=True)}
-
-
-def scoring_rules_scaled(points, item_points, slot_points):
-    from aigcert.scoring import rules
-
-    return rules.scaled(points, item_points=item_points, slot_points=slot_points)
+    return option_choice(item, -1)
 
 
 def test_a_session_is_scored_once_every_attempt_closed(sitting, django_capture_on_commit_callbacks):
@@ -59,7 +34,7 @@ def test_a_session_is_scored_once_every_attempt_closed(sitting, django_capture_o
     assert (scoring_row.state, scoring_row.attempts_scored) == ("done", 3)
     for attempt in attempts:
         score = AttemptScore.objects.get(attempt_id=attempt.pk)
-        expected = _expected(attempt)
+        expected = points_the_slow_way(attempt)
         assert {slot: Decimal(v) for slot, v in score.slots.items()} == expected
         assert score.objective_points == sum(expected.values())
         assert (score.kind, score.session_code, score.unscored_items) == ("formal", str(session.code), 0)

@@ -4,28 +4,18 @@ second connection while the current chunk is scored. The scores must be those of
 import io
 import threading
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
 from aigcert.accounts.api import Role
-from aigcert.exam_fixtures import GENERAL, seat_make, session_make, sit_formal
+from aigcert.exam_fixtures import GENERAL, option_choice, seat_make, session_make, sit_formal
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 from aigcert.scoring import formal, rules
 from aigcert.scoring.models import AttemptScore, SessionScoring
-
-
-def _choose(index):
-    def answer(item):
-        if item["item_type"] == "true_false":
-            return index == 0
-        chosen = item["payload"]["options"][index]["id"]
-        return [chosen] if item["payload"].get("multiple") else chosen
-    return answer
+from aigcert.scoring.tests.conftest import points_the_slow_way
 
 
 @pytest.mark.django_db(transaction=True)
@@ -37,7 +27,8 @@ def test_the_worker_reads_ahead_on_a_second_connection_and_scores_the_same(make_
     admin = make_user(Role.EXAM_ADMIN)
     exams.demo_blueprints_load(actor=admin)
     session = session_make(program_code=GENERAL, admin=admin, start_in=-timedelta(minutes=2), capacity=10)
-    attempts = [sit_formal(session, seat_make(session, make_user(Role.CANDIDATE)), admin=admin, answer=_choose(index))
+    attempts = [sit_formal(session, seat_make(session, make_user(Role.CANDIDATE)), admin=admin,
+                           answer=lambda item, index=index: option_choice(item, index))
                 for index in (0, -1, 1)]
     reads = []
     original = formal._answers_by_attempt
@@ -55,13 +46,5 @@ def test_the_worker_reads_ahead_on_a_second_connection_and_scores_the_same(make_
     assert [r[0] for r in reads] == [(a.pk,) for a in attempts]
     assert all(name.startswith("scoring-read") for _pks, name in reads)  # read on the second connection
     for attempt in attempts:
-        paper = exams.paper_get(attempt.paper_id)
-        values = dict(apps.get_model("delivery", "Response").objects.filter(attempt=attempt)
-                      .values_list("slot", "value"))
-        raw = itembank.responses_score([(i["version_id"], values.get(i["slot"])) for i in paper.items])
-        review = itembank.versions_review(i["version_id"] for i in paper.items)
-        expected = sum((rules.scaled(points, item_points=review[i["version_id"]].points,
-                                     slot_points=Decimal(i["points"])) for i, points in zip(paper.items, raw,
-                                                                                            strict=True)),
-                       rules.ZERO)
+        expected = sum(points_the_slow_way(attempt).values(), rules.ZERO)
         assert AttemptScore.objects.get(attempt_id=attempt.pk).objective_points == expected
