@@ -209,7 +209,16 @@ def sit_formal(session, user, *, admin, answer=answer_for, submit=True):
     if entries:
         services.responses_save(attempt=attempt, device=attempt.device, entries=entries)
     if submit:
-        services.attempt_submit(attempt=Attempt.objects.get(pk=attempt.pk), key="k", device=attempt.device)
+        return attempt_submit(attempt)
+    return Attempt.objects.get(pk=attempt.pk)
+
+
+def attempt_submit(attempt):
+    """Submit a formal attempt left open by ``sit_formal(..., submit=False)``, as the player's submit does."""
+    from aigcert.delivery import services
+    from aigcert.delivery.models import Attempt
+
+    services.attempt_submit(attempt=Attempt.objects.get(pk=attempt.pk), key="k", device=attempt.device)
     return Attempt.objects.get(pk=attempt.pk)
 
 

@@ -113,12 +113,14 @@ INSTALLED_APPS = [
     "aigcert.catalog",
     "aigcert.billing",
     "aigcert.itembank",
+    "aigcert.learning",
     "aigcert.exams",
     "aigcert.enrolment",
     "aigcert.delivery",
     "aigcert.scoring",
     "aigcert.marking",
     "aigcert.results",
+    "aigcert.tutor",
     # Composition layer: pages that gather several contexts.
     "aigcert.portal",
 ]

@@ -24,6 +24,8 @@ DEMO_ACCOUNTS = [
     (Role.FINANCE, None, "finance@demo.aigcert.example", "财务"),
     (Role.EMPLOYER, None, "employer@demo.aigcert.example", "用人单位"),
     (Role.STAFF, None, "staff@demo.aigcert.example", "平台管理员"),
+    (Role.COURSE_EDITOR, None, "course-editor@demo.aigcert.example", "课程编辑"),
+    (Role.TUTOR, None, "tutor@demo.aigcert.example", "辅导老师"),
 ]
 
 

@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     CERT_OFFICE = "cert_office", _("Certificate office")
     FINANCE = "finance", _("Finance")
     EMPLOYER = "employer", _("Employer")
+    COURSE_EDITOR = "course_editor", _("Course editor")
+    TUTOR = "tutor", _("Tutor")
     STAFF = "staff", _("Platform staff")
 
 
@@ -29,5 +31,7 @@ STAFF_SIDE_ROLES = frozenset(
         Role.CERT_OFFICE,
         Role.FINANCE,
         Role.STAFF,
+        Role.COURSE_EDITOR,
+        Role.TUTOR,
     }
 )

@@ -137,8 +137,8 @@ def standard_items(program_code: str) -> list[StandardItemData]:
 
 
 def _lesson_url(program_code: str, lesson_code: str) -> str:
-    """Where a lesson is shown. The one place to change when lessons get pages of their own."""
-    return reverse("catalog:program_detail", args=[program_code]) + f"#lesson-{lesson_code}"
+    """Where a lesson is shown: its page in the course (the learning app's URL, named, not imported)."""
+    return reverse("learning:lesson", args=[program_code, lesson_code])
 
 
 def _lesson_data(program_code: str, lesson: Lesson) -> LessonData:
@@ -148,6 +148,8 @@ def _lesson_data(program_code: str, lesson: Lesson) -> LessonData:
         title=lesson.title,
         area_codes=tuple(lesson.area_codes),
         url=_lesson_url(program_code, lesson.code),
+        chapter_title=lesson.chapter.title,
+        chapter_part=lesson.chapter.part,
     )
 
 

@@ -68,4 +68,6 @@ class LessonData:
     chapter_code: str
     title: str  # in the active language
     area_codes: tuple[str, ...]  # the program's standard areas it prepares for, in the standard's order
-    url: str  # where the lesson is shown; today an anchor on the program page
+    url: str  # the lesson's page in the course
+    chapter_title: str = ""  # in the active language
+    chapter_part: str = ""

@@ -12,7 +12,8 @@ from aigcert.itembank import services
 from aigcert.itembank.data import CriterionData, ProgramSpecData, ReviewData, VersionData
 from aigcert.itembank.demo import demo_bank_load
 from aigcert.itembank.models import Item, ItemVersion
-from aigcert.itembank.payloads import delivery_payload
+from aigcert.itembank.payloads import delivery_payload, posted_value
+from aigcert.itembank.sanitize import plain_text
 from aigcert.itembank.scoring import is_answered, objective_score
 
 __all__ = [
@@ -25,6 +26,9 @@ __all__ = [
     "is_answered",
     "objective_scorers",
     "option_label",
+    "posted_value",
+    "practice_explanations",
+    "practice_versions",
     "program_specs",
     "responses_score",
     "version_delivery_payload",
@@ -150,3 +154,25 @@ def versions_current(version_ids: Iterable[int]) -> dict[int, int]:
         if live is not None and live != version.pk:
             newer[version.pk] = live
     return newer
+
+
+def practice_versions(program_code: str) -> list[VersionData]:
+    """The objective items practice may draw (mocks and practice, or any use; never formal-only): scored at once."""
+    return [v for v in approved_versions(program_code, usage="practice") if v.item_type in c.OBJECTIVE_TYPES]
+
+
+def practice_explanations(program_code: str) -> list[tuple[int, str, str, str]]:
+    """(version id, standard codes, stem text, explanation text) of the items kept for mocks and practice only.
+
+    What the tutor may index. Items usable in formal exams too ("any") are left out, with the formal-only ones: a
+    tutor quoting an explanation must never be quoting an item a candidate can meet in a formal paper."""
+    items = (Item.objects.filter(program__code=program_code, live__isnull=False, usage=Item.Usage.PRACTICE)
+             .exclude(status=Item.Status.RETIRED).select_related("live").prefetch_related("live__standards"))
+    found = []
+    for item in items:
+        content = services.version_content(item.live)
+        explanation = plain_text(content.explanation)
+        if explanation:
+            found.append((item.live.pk, " ".join(s.code for s in item.live.standards.all()), item.live.stem_text,
+                          explanation))
+    return found

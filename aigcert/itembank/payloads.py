@@ -38,3 +38,17 @@ def delivery_payload(item: ItemContent) -> dict[str, Any]:
     for name in _SAFE_DETAILS.get(item.item_type, ()):
         payload[name] = details.get(name)
     return payload
+
+
+def posted_value(item_type: str, post) -> Any:
+    """A candidate's answer to an objective item as posted by the answer form (itembank/answer_fields.html)."""
+    if item_type == c.SINGLE_CHOICE:
+        return post.get("r") or None
+    if item_type == c.MULTIPLE_CHOICE:
+        return sorted(post.getlist("r")) or None
+    if item_type == c.TRUE_FALSE:
+        return {"true": True, "false": False}.get(post.get("r", ""))
+    if item_type == c.FILL_IN:
+        blanks = sorted((k for k in post if k.startswith("blank-") and k[6:].isdigit()), key=lambda k: int(k[6:]))
+        return [post.get(k, "")[:200] for k in blanks]
+    return None

@@ -7,9 +7,11 @@ from aigcert.accounts import api as accounts_api
 from aigcert.catalog import api as catalog_api
 from aigcert.core.api import inbox_unread_count, join_list
 from aigcert.enrolment import api as enrolment_api
+from aigcert.learning import api as learning_api
 from aigcert.orgs import api as orgs_api
 from aigcert.results import api as results_api
 from aigcert.scoring import api as scoring_api
+from aigcert.tutor import api as tutor_api
 
 
 def home(request):
@@ -30,6 +32,8 @@ def center(request):
         "roles": join_list(accounts_api.user_role_labels(request.user)),
         "is_staff_side": accounts_api.user_has_any_role(request.user, accounts_api.STAFF_SIDE_ROLES),
         "mocks": _mocks(request.user, enrolments),
+        "courses": _courses(request.user, enrolments),
+        "tutor_conversations": tutor_api.conversations_count(request.user.pk),
         "results": [(r, catalog_api.program_name(r.program_code)) for r in results_api.results_of(request.user.pk)],
     }
     return render(request, "portal/center.html", context)
@@ -42,6 +46,15 @@ def _mocks(user, enrolments) -> list[dict]:
         taken, best, to_retry = scoring_api.mock_summary(user.pk, code)
         rows.append({"code": code, "name": names.get(code, code), "taken": taken, "best": best,
                      "to_retry": to_retry})
+    return rows
+
+
+def _courses(user, enrolments) -> list[dict]:
+    names = {e.program_code: e.program_name for e in enrolments}
+    rows = []
+    for code in enrolment_api.programs_unlocked(user):
+        percent, continue_url = learning_api.course_summary(user, code)
+        rows.append({"code": code, "name": names.get(code, code), "percent": percent, "continue_url": continue_url})
     return rows
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from aigcert.core.api import outbox_subscribe
 from aigcert.delivery import api as delivery
+from aigcert.learning import api as learning
 
 
 def _is_mock(payload: dict) -> bool:
@@ -25,5 +26,14 @@ def on_attempt_closed(payload: dict) -> None:
     transaction.on_commit(lambda: attempt_score_task.enqueue(attempt_code=code))
 
 
+def on_practice_answered(payload: dict) -> None:
+    from aigcert.scoring import services
+
+    services.notebook_practice_record(candidate_id=payload["candidate"], program_code=payload["program"],
+                                      version_id=payload["version"], area_code=payload.get("area", ""),
+                                      value=payload.get("value"), right=bool(payload["right"]))
+
+
 def register() -> None:
     outbox_subscribe(delivery.ATTEMPT_CLOSED, on_attempt_closed, wants=_is_mock)
+    outbox_subscribe(learning.PRACTICE_ANSWERED, on_practice_answered)

@@ -88,20 +88,36 @@ def attempt_score(*, attempt_code: str) -> AttemptScore:
 
 
 def _notebook_record(attempt, rows: list[ItemScore], values: dict[str, Any]) -> None:
-    moment = now()
     for row in rows:
         if row.awarded is None or row.awarded >= row.max_points:
             continue
-        entry, created = NotebookEntry.objects.get_or_create(
-            candidate_id=attempt.candidate_id, version_id=row.version_id,
-            defaults={"program_code": attempt.program_code, "area_code": row.area_code,
-                      "last_answer": values.get(row.slot), "wrong_count": 1, "last_wrong_at": moment})
-        if not created:
-            entry.wrong_count += 1
-            entry.last_answer = values.get(row.slot)
-            entry.last_wrong_at = moment
-            entry.mastered_at = None  # wrong again: back on the list
-            entry.save(update_fields=["wrong_count", "last_answer", "last_wrong_at", "mastered_at", "updated_at"])
+        _notebook_wrong(candidate_id=attempt.candidate_id, program_code=attempt.program_code,
+                        version_id=row.version_id, area_code=row.area_code, value=values.get(row.slot))
+
+
+def _notebook_wrong(*, candidate_id: int, program_code: str, version_id: int, area_code: str, value: Any) -> None:
+    moment = now()
+    entry, created = NotebookEntry.objects.get_or_create(
+        candidate_id=candidate_id, version_id=version_id,
+        defaults={"program_code": program_code, "area_code": area_code, "last_answer": value, "wrong_count": 1,
+                  "last_wrong_at": moment})
+    if not created:
+        entry.wrong_count += 1
+        entry.last_answer = value
+        entry.last_wrong_at = moment
+        entry.mastered_at = None  # wrong again: back on the list
+        entry.save(update_fields=["wrong_count", "last_answer", "last_wrong_at", "mastered_at", "updated_at"])
+
+
+def notebook_practice_record(*, candidate_id: int, program_code: str, version_id: int, area_code: str, value: Any,
+                             right: bool) -> None:
+    """A practice answer (learning's event): wrong → into the notebook; right → an item there counts as mastered."""
+    if not right:
+        _notebook_wrong(candidate_id=candidate_id, program_code=program_code, version_id=version_id,
+                        area_code=area_code, value=value)
+        return
+    NotebookEntry.objects.filter(candidate_id=candidate_id, version_id=version_id, mastered_at__isnull=True).update(
+        mastered_at=now(), updated_at=now())
 
 
 @transaction.atomic

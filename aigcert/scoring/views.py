@@ -60,19 +60,6 @@ def notebook(request: HttpRequest) -> HttpResponse:
     return render(request, "scoring/notebook.html", {"rows": rows, "mastered": mastered})
 
 
-def _posted_value(item_type: str, post) -> object:
-    if item_type == "single_choice":
-        return post.get("r") or None
-    if item_type == "multiple_choice":
-        return sorted(post.getlist("r")) or None
-    if item_type == "true_false":
-        return {"true": True, "false": False}.get(post.get("r", ""))
-    if item_type == "fill_in":
-        blanks = sorted((k for k in post if k.startswith("blank-")), key=lambda k: int(k.split("-")[1]))
-        return [post.get(k, "")[:200] for k in blanks]
-    return None
-
-
 @login_required
 def notebook_retry(request: HttpRequest, code) -> HttpResponse:
     if closed := _closed_during_formal_exam(request):
@@ -83,7 +70,7 @@ def notebook_retry(request: HttpRequest, code) -> HttpResponse:
     payload = itembank.versions_delivery_payloads([entry.version_id])[entry.version_id]
     context = {"entry": entry, "payload": payload}
     if request.method == "POST":
-        value = _posted_value(payload["type"], request.POST)
+        value = itembank.posted_value(payload["type"], request.POST)
         right, earned, possible = services.notebook_retry(entry=entry, value=value)
         review = itembank.versions_review([entry.version_id])[entry.version_id]
         letters = {o["id"]: o["label"] for o in payload.get("options", [])}

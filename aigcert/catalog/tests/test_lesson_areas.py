@@ -1,6 +1,7 @@
 """Lessons mapped to evaluation-standard areas, for mock-exam gap reports ("weakest area A2: study L07, L08…")."""
 
 import dataclasses
+import re
 
 import pytest
 import yaml
@@ -59,7 +60,8 @@ def test_lessons_for_areas_in_syllabus_order(catalog):
     assert {area: codes(lessons) for area, lessons in found.items()} == GENERAL_BY_AREA
     l07 = found["A2"][3]
     assert l07 == api.LessonData(code="L07", chapter_code="C03", title="AIGC资讯行业应用", area_codes=("A2",),
-                                 url="/programs/aigc-general/#lesson-L07")
+                                 url="/learn/aigc-general/L07/", chapter_title="AIGC的行业应用",
+                                 chapter_part="理论篇")
     with pytest.raises(dataclasses.FrozenInstanceError):
         l07.title = "x"
 
@@ -135,10 +137,9 @@ def test_lessons_of_lists_the_whole_syllabus(catalog):
     assert api.lessons_of("aigc-engineer-junior") == []
 
 
-def test_lesson_link_lands_on_the_program_page(client, catalog):
+def test_lesson_links_lead_to_the_lesson_pages_and_the_program_page_links_them(client, catalog):
     lesson = api.lessons_of("aigc-general")[6]
-    page, anchor = lesson.url.split("#")
-    assert page == reverse("catalog:program_detail", args=["aigc-general"])
-    html = client.get(page).content.decode()
-    assert f'<li id="{anchor}"' in html
+    assert lesson.url == reverse("learning:lesson", args=["aigc-general", "L07"]) == "/learn/aigc-general/L07/"
+    html = client.get(reverse("catalog:program_detail", args=["aigc-general"])).content.decode()
+    assert re.search(rf'<li id="lesson-L07" value="\d+"><a href="{lesson.url}">', html)
     assert html.count('id="lesson-') == 35

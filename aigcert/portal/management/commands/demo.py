@@ -8,7 +8,9 @@ from aigcert.delivery import api as delivery_api
 from aigcert.enrolment import api as enrolment_api
 from aigcert.exams import api as exams_api
 from aigcert.itembank import api as itembank_api
+from aigcert.learning import api as learning_api
 from aigcert.scoring import api as scoring_api
+from aigcert.tutor import api as tutor_api
 
 
 class Command(BaseCommand):
@@ -53,6 +55,11 @@ class Command(BaseCommand):
             scoring_api.session_scoring_request(session_code=marked, actor=exam_admin)
             self.stdout.write("Marking: four demo candidates sat a 专业级 session; once the worker has scored it, its "
                               "essays, works and prompt tasks wait in the markers' queues (/marking/).")
+        lessons = learning_api.demo_lessons_load()
+        learning_api.demo_tutoring_load(tutor=accounts_api.demo_user(accounts_api.Role.TUTOR))
+        passages = tutor_api.demo_index_build()
+        self.stdout.write(f"Courses: {lessons} demo lessons written; the AI tutor indexed {passages} passages "
+                          "(it quotes the course; set LLM_BASE_URL, LLM_API_KEY and LLM_MODEL for generated answers).")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {logins[0].password})"))
         for login in logins:
             self.stdout.write(f"  {login.role_label:<28} {login.login}")

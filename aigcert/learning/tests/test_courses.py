@@ -1,0 +1,160 @@
+"""Courses: who may read what (enrolment state), progress and "continue", editing (audited, sanitized, re-indexed)."""
+
+import re
+
+import pytest
+from django.apps import apps
+
+from aigcert.accounts.api import Role
+from aigcert.core.api import audit_events
+from aigcert.learning import api as learning
+from aigcert.learning.models import LessonPage, LessonProgress, VideoHost
+from aigcert.learning.tests.conftest import GENERAL, enrol
+
+pytestmark = pytest.mark.django_db
+
+PREVIEW = f"/learn/{GENERAL}/L01/"
+PAID_ONLY = f"/learn/{GENERAL}/L14/"
+
+
+@pytest.mark.parametrize(("state", "full"), [
+    (None, False), ("registered", False), ("deposit_paid", True), ("booked", True), ("sat", True),
+    ("failed", True), ("passed", True), ("balance_paid", True), ("certified", True), ("withdrawn", False)])
+def test_lessons_past_the_preview_open_with_the_deposit(course, client, make_user, state, full):
+    user = make_user(Role.CANDIDATE)
+    if state:
+        enrol(user, state=state)
+    client.force_login(user)
+    client.cookies["aigcert_language"] = "en"
+    assert client.get(PREVIEW).status_code == 200
+    locked = client.get(PAID_ONLY)
+    assert locked.status_code == (200 if full else 403)
+    body = locked.content.decode()
+    lesson_text = LessonPage.objects.get(program_code=GENERAL, lesson_code="L14").body_html
+    first_paragraph = re.search(r"<p>(.+?)</p>", lesson_text).group(1)
+    assert (first_paragraph in body) is full
+    if not full:
+        assert "This lesson opens when you have registered for the program and paid the deposit." in body
+    assert learning.full_access(user, GENERAL) is full
+
+
+def test_anonymous_visitors_are_sent_to_log_in(course, client):
+    assert client.get(PREVIEW)["Location"].startswith("/accounts/login/")
+
+
+def test_a_paid_program_does_not_open_another(course, client, make_user):
+    user = enrol(make_user(Role.CANDIDATE), program_code="aigc-professional")
+    client.force_login(user)
+    assert client.get(PAID_ONLY).status_code == 403
+    assert client.get("/learn/aigc-professional/L04/").status_code == 200
+
+
+def test_unknown_programs_and_lessons_are_not_found(learner_client):
+    assert learner_client.get("/learn/no-such-program/").status_code == 404
+    assert learner_client.get(f"/learn/{GENERAL}/L99/").status_code == 404
+    assert learner_client.post(f"/learn/{GENERAL}/L99/complete/").status_code == 404
+
+
+def test_progress_percent_and_continue_where_i_left_off(learner_client, learner):
+    outline = learner_client.get(f"/learn/{GENERAL}/").context["outline"]
+    assert (outline.percent, outline.completed, outline.total) == (0, 0, 35)
+    assert outline.continue_at.lesson.code == "L01"  # nothing opened yet: start at the beginning
+
+    learner_client.get(f"/learn/{GENERAL}/L03/")
+    progress = LessonProgress.objects.get(candidate=learner, lesson_code="L03")
+    assert progress.completed_at is None
+    outline = learner_client.get(f"/learn/{GENERAL}/").context["outline"]
+    assert outline.continue_at.lesson.code == "L03"  # opened, not finished: back to it
+
+    response = learner_client.post(f"/learn/{GENERAL}/L03/complete/", {"next": "1"})
+    assert response["Location"] == f"/learn/{GENERAL}/L04/"
+    for code in ("L01", "L02"):
+        learner_client.post(f"/learn/{GENERAL}/{code}/complete/")
+    outline = learner_client.get(f"/learn/{GENERAL}/").context["outline"]
+    assert (outline.completed, outline.percent) == (3, 8)  # 3 of 35
+    assert outline.continue_at.lesson.code == "L04"  # the last one opened is done: the next not completed
+    assert learning.course_summary(learner, GENERAL) == (8, f"/learn/{GENERAL}/L04/")
+    page = learner_client.get("/me/").content.decode()
+    assert f'href="/learn/{GENERAL}/L04/"' in page
+
+    learner_client.post(f"/learn/{GENERAL}/L03/complete/")  # completing twice changes nothing
+    assert LessonProgress.objects.filter(candidate=learner, completed_at__isnull=False).count() == 3
+
+
+def test_completing_a_locked_lesson_is_refused(course, client, make_user):
+    user = enrol(make_user(Role.CANDIDATE), state="registered")
+    client.force_login(user)
+    assert client.post(f"{PAID_ONLY}complete/").status_code == 404
+    assert not LessonProgress.objects.filter(candidate=user).exists()
+
+
+def test_an_editor_saves_a_lesson_sanitized_audited_and_reindexed(course, client, make_user,
+                                                                  django_capture_on_commit_callbacks):
+    editor = make_user(Role.COURSE_EDITOR)
+    client.force_login(editor)
+    text = "## 新的一节\n独一无二的编辑标记XQ7 <script>alert(1)</script>\n\n## 第二节\n内容"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{PAID_ONLY}edit/", {"body_md": text, "preview": "on"})
+    assert response.status_code == 302
+    page = LessonPage.objects.get(program_code=GENERAL, lesson_code="L14")
+    assert page.preview and page.revision == 2 and page.updated_by == editor
+    assert "<script>" not in page.body_html and '<h2 id="s-2">第二节</h2>' in page.body_html
+    edited, loaded = audit_events(action="learning.lesson_saved", target=page)  # newest first
+    assert loaded.data["before"] is None and loaded.actor_id is None  # the demo load
+    assert edited.data["before"]["revision"] == 1 and edited.data["revision"] == 2 and edited.actor_id == editor.pk
+    # The tutor's index picked the change up (its task ran after commit).
+    passages = apps.get_model("tutor", "Passage").objects.filter(program_code=GENERAL, ref="L14")
+    assert [p.anchor for p in passages.order_by("anchor")] == ["s-1", "s-2"]
+    assert "独一无二的编辑标记XQ7" in passages.get(anchor="s-1").text
+
+
+def test_only_editors_edit(learner_client):
+    assert learner_client.get(f"{PAID_ONLY}edit/").status_code == 404
+    assert learner_client.post(f"{PAID_ONLY}edit/", {"body_md": "x"}).status_code == 404
+
+
+def test_embedded_videos_only_from_allowed_hosts(course, client, make_user):
+    client.force_login(make_user(Role.COURSE_EDITOR))
+    client.cookies["aigcert_language"] = "en"
+    refused = client.post(f"{PAID_ONLY}edit/", {"body_md": "x", "video_embed_url": "https://evil.example/v"})
+    assert refused.status_code == 200 and "allowed hosts" in refused.content.decode()
+    assert LessonPage.objects.get(lesson_code="L14", program_code=GENERAL).video_embed_url == ""
+    VideoHost.objects.create(host="player.bilibili.com")
+    client.post(f"{PAID_ONLY}edit/", {"body_md": "x", "video_embed_url": "https://player.bilibili.com/p?b=1"})
+    page = client.get(PAID_ONLY).content.decode()
+    assert '<iframe class="lesson-video" src="https://player.bilibili.com/p?b=1"' in page
+
+
+def test_attachments_follow_the_lesson_access(course, client, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    editor = make_user(Role.COURSE_EDITOR)
+    client.force_login(editor)
+    client.post(f"{PAID_ONLY}edit/", {"action": "file", "kind": "attachment", "title": "提示词模板",
+                                      "upload": SimpleUploadedFile("prompts.txt", b"role: ...")})
+    record = LessonPage.objects.get(lesson_code="L14", program_code=GENERAL).files.get()
+    url = f"/learn/files/{record.code}/"
+    assert client.get(url).status_code == 200
+    client.force_login(enrol(make_user(Role.CANDIDATE), state="registered"))
+    assert client.get(url).status_code == 404  # missing and forbidden look the same
+    client.force_login(enrol(make_user(Role.CANDIDATE)))
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"role: ..."
+
+
+def test_the_demo_course_covers_every_general_lesson_with_four_sections(course):
+    lessons = learning.lesson_sections(GENERAL)
+    assert {s.lesson_code for s in lessons} == {f"L{n:02d}" for n in range(1, 36)}
+    for code in ("L01", "L14", "L35"):
+        assert [s.anchor for s in lessons if s.lesson_code == code] == ["s-1", "s-2", "s-3", "s-4"]
+    assert LessonPage.objects.filter(program_code="aigc-professional").count() >= 5
+    assert set(LessonPage.objects.filter(preview=True, program_code=GENERAL).values_list("lesson_code", flat=True)) \
+        == {"L01", "L02"}
+
+
+def test_courses_close_while_a_formal_exam_is_open(learner_client, learner, monkeypatch):
+    from aigcert.learning import access
+
+    monkeypatch.setattr(access, "_exam_locks", [lambda user_id: user_id == learner.pk])
+    assert learner_client.get(PREVIEW).status_code == 409
+    assert learner_client.post(f"/learn/{GENERAL}/practice/", {"scope": "area:A1"}).status_code == 409
