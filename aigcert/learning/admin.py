@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from aigcert.learning import services
 from aigcert.learning.models import LessonFile, LessonPage, LessonQuestion, TutorAssignment, VideoHost
@@ -18,6 +19,7 @@ class LessonPageAdmin(admin.ModelAdmin):
     search_fields = ("lesson_code", "body_md")
     fields = ("program_code", "lesson_code", "preview", "body_md", "video", "video_embed_url")
     inlines = [LessonFileInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # embeds must be https anyway
 
     def get_readonly_fields(self, request, obj=None):
         return ("program_code", "lesson_code") if obj else ()

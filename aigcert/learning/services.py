@@ -98,12 +98,28 @@ def lesson_page_save(*, actor, program_code: str, lesson_code: str, body_md: str
 def lesson_file_add(*, actor, page: LessonPage, kind: str, title: str, upload) -> LessonFile:
     if upload.size > learning_policy().file_max_mb * 1024 * 1024:
         raise DomainError(gettext_lazy("The file is larger than %(mb)s MB.") % {"mb": learning_policy().file_max_mb})
-    if kind == LessonFile.Kind.IMAGE and not (getattr(upload, "content_type", "") or "").startswith("image/"):
+    if kind == LessonFile.Kind.IMAGE and not _is_picture(upload):
         raise DomainError(gettext_lazy("An image must be a picture file (PNG, JPEG, GIF or WebP)."))
     record = LessonFile.objects.create(page=page, kind=kind, title=title or upload.name, file=upload, size=upload.size)
     audit_record(actor=actor, action="learning.file_added", target=record,
                  data={"lesson": f"{page.program_code}/{page.lesson_code}", "title": record.title, "kind": kind})
     return record
+
+
+def _is_picture(upload) -> bool:
+    """Images are shown inline from our own address, so only raster formats Pillow can read: an SVG or an HTML
+    file renamed .png could carry script."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+    finally:
+        upload.seek(0)
+    return kind in {"PNG", "JPEG", "GIF", "WEBP"}
 
 
 def demo_lessons_load(*, actor=None) -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("learn/tutoring/", views.tutoring_queue, name="tutoring"),
     path("learn/tutoring/<uuid:code>/", views.tutoring_answer, name="tutoring_answer"),
     path("learn/files/<uuid:code>/", views.lesson_file, name="file"),
+    path("learn/video/<uuid:code>/", views.lesson_video, name="video"),
     path("learn/<slug:program_code>/", views.course, name="course"),
     path("learn/<slug:program_code>/practice/", views.practice_start, name="practice_start"),
     path("learn/<slug:program_code>/<str:lesson_code>/", views.lesson, name="lesson"),

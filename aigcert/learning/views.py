@@ -18,7 +18,7 @@ from aigcert.core.api import DomainError, NotFound, today
 from aigcert.itembank import api as itembank
 from aigcert.learning import access, rules, selectors, services
 from aigcert.learning.forms import LessonEditForm, LessonFileForm
-from aigcert.learning.models import LessonFile
+from aigcert.learning.models import LessonFile, LessonPage
 from aigcert.learning.policy import learning_paths
 
 
@@ -159,6 +159,17 @@ def lesson_file(request: HttpRequest, code) -> HttpResponse:
         raise Http404
     return FileResponse(record.file.open("rb"), as_attachment=record.kind == LessonFile.Kind.ATTACHMENT,
                         filename=record.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def lesson_video(request: HttpRequest, code) -> HttpResponse:
+    """A lesson's uploaded video, served only to people who may read the lesson (media files are not public)."""
+    page = LessonPage.objects.filter(code=code).exclude(video="").first()
+    if page is None or access.in_formal_exam(request.user):
+        raise Http404
+    if not (page.preview or access.full_access(request.user, page.program_code)):
+        raise Http404
+    return FileResponse(page.video.open("rb"), filename=page.video.name.rsplit("/", 1)[-1])
 
 
 @login_required

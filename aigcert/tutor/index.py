@@ -82,7 +82,7 @@ def lesson_reindex(program_code: str, lesson_code: str) -> int:
 
 @dataclass
 class _Cached:
-    revision: int
+    revision: tuple | None  # (revision, built_at): a rolled-back rebuild can reuse a number, never both
     index: retrieval.PassageIndex
 
 
@@ -92,7 +92,7 @@ _cache_lock = threading.Lock()
 
 def program_index(program_code: str) -> retrieval.PassageIndex:
     """The program's BM25 index as of its current revision: one small query when the copy here is current."""
-    revision = IndexState.objects.filter(program_code=program_code).values_list("revision", flat=True).first() or 0
+    revision = IndexState.objects.filter(program_code=program_code).values_list("revision", "built_at").first()
     cached = _cache.get(program_code)
     if cached is not None and cached.revision == revision:
         return cached.index

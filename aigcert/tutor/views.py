@@ -35,8 +35,12 @@ def home(request: HttpRequest) -> HttpResponse:
     programs = _programs(request.user)
     chosen = request.GET.get("program") or next((c for c, _n, full in programs if full), programs[0][0]
                                                   if programs else "")
+    practice = request.GET.get("practice", "")
+    item = learning.practice_item_of(request.user.pk, int(practice)) if practice.isdigit() else None
+    if item is not None:
+        chosen = item.program_code
     return render(request, "tutor/home.html", {"conversations": conversations, "programs": programs,
-                                               "chosen": chosen, "llm": llm_configured()})
+                                               "chosen": chosen, "llm": llm_configured(), "practice_item": item})
 
 
 def _event(name: str, data: dict) -> str:

@@ -158,3 +158,56 @@ def test_courses_close_while_a_formal_exam_is_open(learner_client, learner, monk
     monkeypatch.setattr(access, "_exam_locks", [lambda user_id: user_id == learner.pk])
     assert learner_client.get(PREVIEW).status_code == 409
     assert learner_client.post(f"/learn/{GENERAL}/practice/", {"scope": "area:A1"}).status_code == 409
+
+
+def test_staff_edit_lessons_in_the_admin_through_the_same_service(course, client, staff_user):
+    page = LessonPage.objects.get(program_code=GENERAL, lesson_code="L20")
+    staff_user.is_superuser = True  # as the demo's platform staff: the admin's model permissions
+    staff_user.save()
+    client.force_login(staff_user)
+    response = client.post(f"/admin/learning/lessonpage/{page.pk}/change/", {
+        "preview": "", "body_md": "## 管理后台改的\n正文 <script>x</script>", "video_embed_url": "",
+        "files-TOTAL_FORMS": "0", "files-INITIAL_FORMS": "0", "files-MIN_NUM_FORMS": "0",
+        "files-MAX_NUM_FORMS": "1000"})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    page.refresh_from_db()
+    assert page.body_html.startswith('<h2 id="s-1">管理后台改的</h2>') and "<script>" not in page.body_html
+    assert page.revision == 2 and page.updated_by == staff_user
+    assert audit_events(action="learning.lesson_saved", target=page)[0].actor_id == staff_user.pk
+
+
+def test_lesson_images_must_be_real_pictures(course, client, make_user):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    client.force_login(make_user(Role.COURSE_EDITOR))
+    client.cookies["aigcert_language"] = "en"
+    svg = SimpleUploadedFile("x.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+                             content_type="image/png")
+    refused = client.post(f"{PAID_ONLY}edit/", {"action": "file", "kind": "image", "title": "x", "upload": svg},
+                          follow=True)
+    assert "An image must be a picture file (PNG, JPEG, GIF or WebP)." in refused.content.decode()
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    client.post(f"{PAID_ONLY}edit/", {"action": "file", "kind": "image", "title": "示意图",
+                                      "upload": SimpleUploadedFile("d.png", buffer.getvalue(), "image/png")})
+    [image] = LessonPage.objects.get(program_code=GENERAL, lesson_code="L14").files.all()
+    response = client.get(f"/learn/files/{image.code}/")
+    assert response["Content-Type"] == "image/png" and "attachment" not in response.get("Content-Disposition", "")
+
+
+def test_an_uploaded_video_is_served_only_to_readers_of_the_lesson(course, client, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(make_user(Role.COURSE_EDITOR))
+    client.post(f"{PAID_ONLY}edit/", {"body_md": "## 视频课\n看视频", "video": SimpleUploadedFile(
+        "lesson.mp4", b"\x00\x00\x00\x18ftypmp42fake-video", content_type="video/mp4")})
+    page = LessonPage.objects.get(program_code=GENERAL, lesson_code="L14")
+    url = f"/learn/video/{page.code}/"
+    assert f'src="{url}"' in client.get(PAID_ONLY).content.decode()
+    client.force_login(enrol(make_user(Role.CANDIDATE), state="registered"))
+    assert client.get(url).status_code == 404
+    client.force_login(enrol(make_user(Role.CANDIDATE)))
+    assert b"".join(client.get(url).streaming_content).endswith(b"fake-video")

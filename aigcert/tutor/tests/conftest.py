@@ -10,7 +10,16 @@ from django.db import transaction
 
 from aigcert.accounts.api import Role
 from aigcert.conftest import SHIPPED_CATALOG, UserFactory
-from aigcert.exam_fixtures import GENERAL, _media, catalog, exam_bank, formal_day, sitting, unlock
+from aigcert.exam_fixtures import (
+    GENERAL,
+    _media,
+    catalog,
+    exam_bank,
+    examinee,
+    examinee_client,
+    formal_day,
+    sitting,
+)
 from aigcert.exams import api as exams
 from aigcert.itembank import api as itembank
 from aigcert.learning import api as learning
@@ -29,18 +38,6 @@ def _exam_bank_once(django_db_setup, django_db_blocker):
         tutor.demo_index_build()
         yield
         transaction.set_rollback(True)
-
-
-@pytest.fixture
-def learner(exam_bank, make_user):
-    """A candidate who paid the deposit of 通用级."""
-    return unlock(make_user(Role.CANDIDATE))
-
-
-@pytest.fixture
-def learner_client(client, learner):
-    client.force_login(learner)
-    return client
 
 
 def ask(client, text, *, program=GENERAL, lesson="", stream=False, **fields):
