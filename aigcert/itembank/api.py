@@ -27,6 +27,7 @@ __all__ = [
     "objective_scorers",
     "option_label",
     "posted_value",
+    "practice_allowed",
     "practice_explanations",
     "practice_versions",
     "program_specs",
@@ -176,3 +177,11 @@ def practice_explanations(program_code: str) -> list[tuple[int, str, str, str]]:
             found.append((item.live.pk, " ".join(s.code for s in item.live.standards.all()), item.live.stem_text,
                           explanation))
     return found
+
+
+def practice_allowed(version_ids: Iterable[int], *, only: bool = False) -> set[int]:
+    """Of these versions, those whose item may be practised now (usage "practice" or "any"; with ``only``, "practice"
+    alone, what the tutor may use) and isn't retired. An item reclassified since a set was drawn drops out."""
+    usages = (Item.Usage.PRACTICE,) if only else (Item.Usage.PRACTICE, Item.Usage.ANY)
+    return set(ItemVersion.objects.filter(pk__in=set(version_ids), item__usage__in=usages)
+               .exclude(item__status=Item.Status.RETIRED).values_list("pk", flat=True))

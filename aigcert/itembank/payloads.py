@@ -49,6 +49,6 @@ def posted_value(item_type: str, post) -> Any:
     if item_type == c.TRUE_FALSE:
         return {"true": True, "false": False}.get(post.get("r", ""))
     if item_type == c.FILL_IN:
-        blanks = sorted((k for k in post if k.startswith("blank-") and k[6:].isdigit()), key=lambda k: int(k[6:]))
+        blanks = sorted((k for k in post if k.startswith("blank-") and k[6:].isdecimal()), key=lambda k: int(k[6:]))
         return [post.get(k, "")[:200] for k in blanks]
     return None

@@ -28,9 +28,11 @@ __all__ = [
     "lesson_sections",
     "practice_item_of",
     "preview_lessons",
+    "tutor_programs",
 ]
 
 LESSON_CHANGED = services.LESSON_CHANGED
+tutor_programs = selectors.tutor_programs
 PRACTICE_ANSWERED = services.PRACTICE_ANSWERED
 demo_lessons_load = services.demo_lessons_load
 
@@ -59,8 +61,10 @@ def lesson_sections(program_code: str, lesson_code: str | None = None) -> list[S
 
 
 def practice_item_of(candidate_id: int, version_id: int) -> PracticeItemData | None:
-    """An item this candidate drew in one of their practice sets, or None (never a formal-only item: practice
-    draws none)."""
+    """An item this candidate drew in one of their practice sets and kept for practice only, or None. Items usable
+    in formal exams too ("any") are left out: the tutor, which asks, never sees the formal pool (ADR 0020)."""
+    if version_id not in itembank.practice_allowed([version_id], only=True):
+        return None
     # JSON containment differs between SQLite and PostgreSQL; a candidate's recent sets are few, so look in Python.
     for practice in PracticeSet.objects.filter(candidate_id=candidate_id).prefetch_related("answers")[:50]:
         if version_id in practice.version_ids:

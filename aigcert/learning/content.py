@@ -64,37 +64,30 @@ class Section:
     text: str  # plain text: what the tutor indexes and quotes
 
 
-_HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
+_SECTION = re.compile(r'<h2 id="(s-\d+)">(.*?)</h2>', re.S)
+_BLOCK_END = re.compile(r"</(p|li|tr|h3|h4|pre|blockquote)>|<br\s*/?>")
 
 
-def _plain(markdown: str) -> str:
-    """Readable text of a Markdown fragment: rendered, tags dropped, entities decoded, blank lines squeezed."""
-    rendered = _markdown.render(markdown)
-    rendered = re.sub(r"</(p|li|tr|h3|h4|pre|blockquote)>|<br\s*/?>", "\n", rendered)
-    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+def _plain(rendered: str) -> str:
+    """Readable text of rendered HTML: tags dropped, entities decoded, blank lines squeezed."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", _BLOCK_END.sub("\n", rendered)))
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def sections(text: str) -> list[Section]:
-    """A lesson cut at its level-2 headings, numbered as `markdown_render` numbers them."""
+    """A lesson cut at its level-2 headings, from the very HTML the lesson page shows: a citation's anchor is
+    always the section its text comes from, whatever Markdown made the heading (``##``, setext, …)."""
+    rendered = markdown_render(text)
     found: list[Section] = []
-    heading, anchor_id, lines = "", "", []
-    number = 0
-    in_fence = False
-    for line in (text or "").splitlines():
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        match = None if in_fence else _HEADING.match(line)
-        if match:
-            if heading or "".join(lines).strip():
-                found.append(Section(anchor_id, heading, _plain("\n".join(lines))))
-            number += 1
-            heading, anchor_id, lines = _plain(match.group(1)), anchor(number), []
-        else:
-            lines.append(line)
-    if heading or "".join(lines).strip():
-        found.append(Section(anchor_id, heading, _plain("\n".join(lines))))
+    position, anchor_id, heading = 0, "", ""
+    for match in _SECTION.finditer(rendered):
+        body = _plain(rendered[position:match.start()])
+        if anchor_id or body:
+            found.append(Section(anchor_id, heading, body))
+        anchor_id, heading, position = match.group(1), _plain(match.group(2)), match.end()
+    body = _plain(rendered[position:])
+    if anchor_id or body:
+        found.append(Section(anchor_id, heading, body))
     return found
 
 

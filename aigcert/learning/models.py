@@ -24,6 +24,7 @@ class LessonPage(BaseModel):
     preview = models.BooleanField(_("free preview"), default=False,
                                   help_text=_("Anyone signed in may read a preview lesson without paying."))
     video = models.FileField(_("video file"), upload_to="learning/videos/%Y/%m/", blank=True)
+    video_type = models.CharField(_("video type"), max_length=40, blank=True, editable=False)
     video_embed_url = models.URLField(_("video embed address"), blank=True,
                                       help_text=_("Only hosts on the allow-list are accepted."))
     revision = models.PositiveIntegerField(_("revision"), default=1)
@@ -52,6 +53,7 @@ class LessonFile(BaseModel):
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="learning/files/%Y/%m/")
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    content_type = models.CharField(_("content type"), max_length=40, blank=True)  # of a verified picture
 
     class Meta:
         verbose_name = _("lesson file")

@@ -106,8 +106,10 @@ def tutor_programs(user) -> list[str]:
 
 
 def tutor_queue(user) -> list[LessonQuestion]:
-    return list(LessonQuestion.objects.filter(program_code__in=tutor_programs(user))
-                .select_related("candidate").order_by("state", "created_at")[:200])
+    """Every open question of the tutor's programs, oldest first, then the latest answered ones."""
+    mine = LessonQuestion.objects.filter(program_code__in=tutor_programs(user)).select_related("candidate")
+    return (list(mine.filter(state=LessonQuestion.State.OPEN).order_by("created_at"))
+            + list(mine.filter(state=LessonQuestion.State.ANSWERED).order_by("-answered_at")[:50]))
 
 
 def tutor_question(user, code) -> LessonQuestion | None:

@@ -72,6 +72,7 @@ def lesson_page_save(*, actor, program_code: str, lesson_code: str, body_md: str
     _lesson_exists(program_code, lesson_code)
     if video_embed_url and not content.embed_url_allowed(video_embed_url, video_hosts()):
         raise DomainError(gettext_lazy("Videos may only be embedded from the allowed hosts, over https."))
+    video_type = video_type_check(video) if video is not None else None
     page, created = LessonPage.objects.select_for_update().get_or_create(
         program_code=program_code, lesson_code=lesson_code)
     before = {"preview": page.preview, "revision": page.revision, "length": len(page.body_md)}
@@ -80,9 +81,9 @@ def lesson_page_save(*, actor, program_code: str, lesson_code: str, body_md: str
     page.preview = preview
     page.video_embed_url = video_embed_url
     if video is not None:
-        page.video = video
+        page.video, page.video_type = video, video_type
     elif clear_video:
-        page.video = ""
+        page.video, page.video_type = "", ""
     page.revision = 1 if created else page.revision + 1
     page.updated_by = actor if getattr(actor, "is_authenticated", False) else None
     page.save()
@@ -98,17 +99,24 @@ def lesson_page_save(*, actor, program_code: str, lesson_code: str, body_md: str
 def lesson_file_add(*, actor, page: LessonPage, kind: str, title: str, upload) -> LessonFile:
     if upload.size > learning_policy().file_max_mb * 1024 * 1024:
         raise DomainError(gettext_lazy("The file is larger than %(mb)s MB.") % {"mb": learning_policy().file_max_mb})
-    if kind == LessonFile.Kind.IMAGE and not _is_picture(upload):
-        raise DomainError(gettext_lazy("An image must be a picture file (PNG, JPEG, GIF or WebP)."))
-    record = LessonFile.objects.create(page=page, kind=kind, title=title or upload.name, file=upload, size=upload.size)
+    content_type = ""
+    if kind == LessonFile.Kind.IMAGE:
+        content_type = _picture_type(upload)
+        if not content_type:
+            raise DomainError(gettext_lazy("An image must be a picture file (PNG, JPEG, GIF or WebP)."))
+    record = LessonFile.objects.create(page=page, kind=kind, title=title or upload.name, file=upload, size=upload.size,
+                                       content_type=content_type)
     audit_record(actor=actor, action="learning.file_added", target=record,
                  data={"lesson": f"{page.program_code}/{page.lesson_code}", "title": record.title, "kind": kind})
     return record
 
 
-def _is_picture(upload) -> bool:
-    """Images are shown inline from our own address, so only raster formats Pillow can read: an SVG or an HTML
-    file renamed .png could carry script."""
+_PICTURES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+def _picture_type(upload) -> str:
+    """The content type of a raster picture Pillow can read, else "". Images are shown inline from our own address
+    with this type (never the file's name or what the browser claimed): an SVG or HTML file could carry script."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -116,10 +124,25 @@ def _is_picture(upload) -> bool:
             image.verify()
             kind = image.format
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return False
+        return ""
     finally:
         upload.seek(0)
-    return kind in {"PNG", "JPEG", "GIF", "WEBP"}
+    return _PICTURES.get(kind or "", "")
+
+
+def video_type_check(upload) -> str:
+    """The content type of an MP4, WebM or Ogg video, recognized by its first bytes; DomainError otherwise."""
+    if upload.size > learning_policy().file_max_mb * 1024 * 1024:
+        raise DomainError(gettext_lazy("The file is larger than %(mb)s MB.") % {"mb": learning_policy().file_max_mb})
+    head = upload.read(12)
+    upload.seek(0)
+    if head[4:8] == b"ftyp":
+        return "video/mp4"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "video/webm"
+    if head[:4] == b"OggS":
+        return "video/ogg"
+    raise DomainError(gettext_lazy("A video must be an MP4, WebM or Ogg file."))
 
 
 def demo_lessons_load(*, actor=None) -> int:
@@ -185,7 +208,7 @@ def practice_start(*, user, program_code: str, scope: str, scope_code: str, rng=
 @transaction.atomic
 def practice_answer(*, practice: PracticeSet, version_id: int, value: Any) -> PracticeAnswer:
     """Score one answer at once. A wrong one goes to the wrong-answer notebook (through the outbox to scoring)."""
-    if version_id not in practice.version_ids:
+    if version_id not in practice.version_ids or not itembank.practice_allowed([version_id]):
         raise DomainError(gettext_lazy("That question is not in this practice set."))
     existing = PracticeAnswer.objects.filter(practice=practice, version_id=version_id).first()
     if existing is not None:
@@ -193,7 +216,11 @@ def practice_answer(*, practice: PracticeSet, version_id: int, value: Any) -> Pr
     [points] = itembank.responses_score([(version_id, value)])
     review = itembank.versions_review([version_id])[version_id]
     right = points is not None and points >= review.points
-    answer = PracticeAnswer.objects.create(practice=practice, version_id=version_id, value=value, right=right)
+    try:
+        with transaction.atomic():
+            answer = PracticeAnswer.objects.create(practice=practice, version_id=version_id, value=value, right=right)
+    except IntegrityError:  # the same answer posted twice at once: the first one stands
+        return PracticeAnswer.objects.get(practice=practice, version_id=version_id)
     version = next((v for v in itembank.practice_versions(practice.program_code) if v.id == version_id), None)
     outbox_publish(topic=PRACTICE_ANSWERED, payload={
         "candidate": practice.candidate_id, "program": practice.program_code, "version": version_id,

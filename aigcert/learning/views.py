@@ -91,6 +91,8 @@ def lesson(request: HttpRequest, program_code: str, lesson_code: str) -> HttpRes
 @login_required
 @require_POST
 def lesson_complete(request: HttpRequest, program_code: str, lesson_code: str) -> HttpResponse:
+    if closed := _closed_during_exam(request):
+        return closed
     _lesson_or_404(program_code, lesson_code)
     page = selectors.lesson_page(program_code, lesson_code)
     if not access.full_access(request.user, program_code) and not (page and page.preview):
@@ -157,8 +159,8 @@ def lesson_file(request: HttpRequest, code) -> HttpResponse:
     page = record.page
     if not (page.preview or access.full_access(request.user, page.program_code)) or access.in_formal_exam(request.user):
         raise Http404
-    return FileResponse(record.file.open("rb"), as_attachment=record.kind == LessonFile.Kind.ATTACHMENT,
-                        filename=record.file.name.rsplit("/", 1)[-1])
+    return _file_response(record.file, record.content_type if record.kind == LessonFile.Kind.IMAGE else "",
+                          record.file.name.rsplit("/", 1)[-1])
 
 
 @login_required
@@ -169,12 +171,27 @@ def lesson_video(request: HttpRequest, code) -> HttpResponse:
         raise Http404
     if not (page.preview or access.full_access(request.user, page.program_code)):
         raise Http404
-    return FileResponse(page.video.open("rb"), filename=page.video.name.rsplit("/", 1)[-1])
+    return _file_response(page.video, page.video_type, page.video.name.rsplit("/", 1)[-1])
+
+
+def _file_response(file, inline_type: str, filename: str) -> FileResponse:
+    """Staff uploads, served from our own address: inline only as the type checked on upload (a picture or a
+    video), anything else as a download; never sniffed, and sandboxed should a browser render it anyway."""
+    if inline_type:
+        response = FileResponse(file.open("rb"), content_type=inline_type)
+    else:
+        response = FileResponse(file.open("rb"), as_attachment=True, filename=filename,
+                                content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @login_required
 @require_POST
 def lesson_ask(request: HttpRequest, program_code: str, lesson_code: str) -> HttpResponse:
+    if closed := _closed_during_exam(request):
+        return closed
     _lesson_or_404(program_code, lesson_code)
     if not access.full_access(request.user, program_code):
         raise Http404
@@ -235,8 +252,10 @@ def practice_start(request: HttpRequest, program_code: str) -> HttpResponse:
     scope, _sep, code = request.POST.get("scope", "").partition(":")
     try:
         practice = services.practice_start(user=request.user, program_code=program_code, scope=scope, scope_code=code)
-    except (DomainError, NotFound) as error:
-        messages.error(request, str(error) if isinstance(error, DomainError) else _("There is no such program."))
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, str(error))
         return redirect("learning:course", program_code=program_code)
     return redirect("learning:practice", code=practice.code)
 
@@ -248,7 +267,10 @@ def practice(request: HttpRequest, code) -> HttpResponse:
     practice_set = selectors.practice_of(request.user, code)
     if practice_set is None:
         raise Http404
-    answers = {a.version_id: a for a in practice_set.answers.all()}
+    # An item reclassified for formal exams since the set was drawn is no longer shown, answered or explained.
+    allowed = itembank.practice_allowed(practice_set.version_ids)
+    version_ids = [v for v in practice_set.version_ids if v in allowed]
+    answers = {a.version_id: a for a in practice_set.answers.all() if a.version_id in allowed}
     if request.method == "POST":
         try:
             version_id = int(request.POST.get("version", ""))
@@ -259,10 +281,10 @@ def practice(request: HttpRequest, code) -> HttpResponse:
             messages.error(request, _("That answer could not be recorded. Try again."))
             return redirect("learning:practice", code=code)
         return redirect(f"{request.path}?item={version_id}#item-{version_id}")
-    payloads = itembank.versions_delivery_payloads(practice_set.version_ids)
-    reviews = itembank.versions_review([v for v in practice_set.version_ids if v in answers])
+    payloads = itembank.versions_delivery_payloads(version_ids)
+    reviews = itembank.versions_review([v for v in version_ids if v in answers])
     rows = []
-    for number, version_id in enumerate(practice_set.version_ids, start=1):
+    for number, version_id in enumerate(version_ids, start=1):
         answer = answers.get(version_id)
         review = reviews.get(version_id)
         rows.append({"number": number, "version_id": version_id, "payload": payloads.get(version_id),
@@ -272,7 +294,7 @@ def practice(request: HttpRequest, code) -> HttpResponse:
     return render(request, "learning/practice.html", {
         "practice": practice_set, "rows": rows, "answered": len(answers), "right": right,
         "program_name": catalog.program_name(practice_set.program_code),
-        "finished": len(answers) == len(practice_set.version_ids)})
+        "finished": len(answers) == len(version_ids)})
 
 
 @login_required

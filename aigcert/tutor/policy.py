@@ -17,6 +17,7 @@ class TutorPolicy:
     per_minute: int
     per_day: int
     answer_max_tokens: int
+    streams_per_process: int
 
 
 @cache

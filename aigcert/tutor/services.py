@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -26,7 +28,8 @@ from aigcert.tutor.policy import tutor_policy
 
 logger = logging.getLogger(__name__)
 
-REFUSED_EXAM = "formal_exam"
+_streams = threading.BoundedSemaphore(tutor_policy().streams_per_process)
+
 REFUSED_INJECTION = "injection"
 
 
@@ -57,7 +60,11 @@ def _visible(user, program_code: str, hits: list[index.Hit]) -> list[index.Hit]:
 
 def _conversation(user, program_code: str, lesson_code: str, conversation_code, title: str) -> Conversation:
     if conversation_code:
-        found = Conversation.objects.filter(code=conversation_code, candidate=user).first()
+        try:
+            code = uuid.UUID(str(conversation_code))
+        except ValueError:
+            raise NotFound() from None
+        found = Conversation.objects.filter(code=code, candidate=user).first()
         if found is None:
             raise NotFound()
         return found
@@ -81,9 +88,10 @@ def ask_prepare(*, user, text: str, program_code: str, lesson_code: str = "", co
     ClosedDuringExam (logged) while a formal exam is open; a stored refusal for attempts to override the tutor."""
     question = guards.question_clean(text)
     try:
-        catalog.program_get(program_code)
+        lessons = {lesson.code for lesson in catalog.lessons_of(program_code)}
     except NotFound:
         raise DomainError(gettext_lazy("Choose a program first.")) from None
+    lesson_code = lesson_code if lesson_code in lessons else ""  # a lesson of another program, or made up
     if delivery.has_open_formal_attempt(user.pk):
         # Refused before anything else, and logged (committed on its own) with what was asked: the exam office may
         # need to see it.
@@ -128,6 +136,9 @@ def _prepare(*, user, question: str, program_code: str, lesson_code: str, conver
     quotable = _visible(user, program_code, quotable)
     practice_hits = [h for h in index.search(program_code, query, k=policy.related_practice, kinds=index.PRACTICE)
                      if h.score >= policy.min_score]
+    # The index is refreshed daily and on lesson saves; an item moved to the formal pool since is dropped here.
+    still_practice = itembank.practice_allowed([int(h.passage.ref) for h in practice_hits], only=True)
+    practice_hits = [h for h in practice_hits if int(h.passage.ref) in still_practice]
     for n, hit in enumerate(quotable[:policy.passages_to_model], start=1):
         passage = hit.passage
         prepared.sources.append(prompts.Source(n=n, title=passage.title, text=passage.text))
@@ -198,23 +209,31 @@ def answer_events(prepared: Prepared) -> Iterator[dict]:
         return
     messages = prompts.chat_messages(question=prepared.question.text, sources=prepared.sources,
                                      practice=prepared.practice_text, answered=prepared.practice_answered)
+    # A streamed answer holds a server thread for as long as the model writes; the exam's requests share those
+    # threads, so only a few streams run at once and the rest get the quoted course straight away.
+    if not _streams.acquire(blocking=False):
+        yield from _quotes(prepared, after_failure=True, llm_error="busy")
+        return
     pieces: list[str] = []
     try:
-        stream = llm_stream(messages=messages, max_tokens=tutor_policy().answer_max_tokens)
-    except LLMError as error:
-        yield from _quotes(prepared, after_failure=True, llm_error=error.code)
-        return
-    yield {"type": "meta", "citations": prepared.citations, "related": prepared.related, "mode": "generated"}
-    try:
-        with stream:
-            for piece in stream:
-                pieces.append(piece)
-                yield {"type": "delta", "text": piece}
-    except LLMError as error:
-        logger.warning("tutor: language model failed mid-answer: %s", error.code)
-        yield {"type": "reset"}
-        yield from _quotes(prepared, after_failure=True, llm_error=error.code)
-        return
+        try:
+            stream = llm_stream(messages=messages, max_tokens=tutor_policy().answer_max_tokens)
+        except LLMError as error:
+            yield from _quotes(prepared, after_failure=True, llm_error=error.code)
+            return
+        yield {"type": "meta", "citations": prepared.citations, "related": prepared.related, "mode": "generated"}
+        try:
+            with stream:
+                for piece in stream:
+                    pieces.append(piece)
+                    yield {"type": "delta", "text": piece}
+        except LLMError as error:
+            logger.warning("tutor: language model failed mid-answer: %s", error.code)
+            yield {"type": "reset"}
+            yield from _quotes(prepared, after_failure=True, llm_error=error.code)
+            return
+    finally:
+        _streams.release()
     text = "".join(pieces).strip()
     if not text:
         yield {"type": "reset"}
@@ -245,6 +264,7 @@ def message_feedback(*, user, message_id: int, helpful: bool) -> Message:
     return message
 
 
+@transaction.atomic
 def conversation_flag(*, actor, conversation: Conversation, flagged: bool, note: str = "") -> None:
     Conversation.objects.filter(pk=conversation.pk).update(flagged=flagged)
     audit_record(actor=actor, action="tutor.conversation_reviewed", target=conversation,

@@ -11,17 +11,29 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aigcert.accounts import api as accounts
 from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound, llm_configured
+from aigcert.delivery import api as delivery
 from aigcert.learning import api as learning
 from aigcert.tutor import guards, services
 from aigcert.tutor.models import Conversation, Message
 
-REVIEWERS = (accounts.Role.STAFF, accounts.Role.TUTOR)
+
+def _number(text: str) -> int | None:
+    """A posted id, or None for anything that isn't a plain number a database key can hold."""
+    return int(text) if text.isdecimal() and len(text) <= 18 else None
+
+
+def _closed_during_exam(request: HttpRequest) -> HttpResponse | None:
+    """Past answers stay out of reach too while the candidate's formal exam is open, not only new ones."""
+    if delivery.has_open_formal_attempt(request.user.pk):
+        return render(request, "learning/closed_during_exam.html", status=409)
+    return None
 
 
 def _programs(user) -> list[tuple[str, str, bool]]:
@@ -31,12 +43,15 @@ def _programs(user) -> list[tuple[str, str, bool]]:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    if closed := _closed_during_exam(request):
+        return closed
     conversations = Conversation.objects.filter(candidate=request.user)[:50]
     programs = _programs(request.user)
     chosen = request.GET.get("program") or next((c for c, _n, full in programs if full), programs[0][0]
                                                   if programs else "")
     practice = request.GET.get("practice", "")
-    item = learning.practice_item_of(request.user.pk, int(practice)) if practice.isdigit() else None
+    number = _number(practice)
+    item = learning.practice_item_of(request.user.pk, number) if number is not None else None
     if item is not None:
         chosen = item.program_code
     return render(request, "tutor/home.html", {"conversations": conversations, "programs": programs,
@@ -75,7 +90,7 @@ def ask(request: HttpRequest) -> HttpResponse:
         prepared = services.ask_prepare(
             user=request.user, text=request.POST.get("text", ""), program_code=request.POST.get("program", ""),
             lesson_code=request.POST.get("lesson", ""), conversation_code=request.POST.get("conversation") or None,
-            practice_version=int(practice) if practice.isdigit() else None)
+            practice_version=_number(practice))
     except NotFound:
         raise Http404 from None
     except DomainError as error:
@@ -84,7 +99,10 @@ def ask(request: HttpRequest) -> HttpResponse:
         if wants_stream:
             return JsonResponse({"error": str(error)}, status=status)
         messages.error(request, str(error))
-        return redirect(request.POST.get("back") or reverse("tutor:home"))
+        back = request.POST.get("back", "")
+        safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure())
+        return redirect(back if back and safe else reverse("tutor:home"))
     if wants_stream:
         response = StreamingHttpResponse(_sse(prepared, translation.get_language()),
                                          content_type="text/event-stream; charset=utf-8")
@@ -97,6 +115,8 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def conversation(request: HttpRequest, code) -> HttpResponse:
+    if closed := _closed_during_exam(request):
+        return closed
     found = Conversation.objects.filter(code=code, candidate=request.user).first()
     if found is None:
         raise Http404
@@ -125,15 +145,19 @@ def feedback(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect("tutor:conversation", code=message.conversation.code)
 
 
-def _reviewer(request: HttpRequest) -> None:
-    if not accounts.user_has_any_role(request.user, REVIEWERS):
-        raise Http404
+def _reviewable(request: HttpRequest):
+    """The conversations this reviewer may read: platform staff all of them, a tutor those of their programs."""
+    if accounts.user_has_any_role(request.user, (accounts.Role.STAFF,)):
+        return Conversation.objects.select_related("candidate")
+    if accounts.user_has_any_role(request.user, (accounts.Role.TUTOR,)):
+        return Conversation.objects.select_related("candidate").filter(
+            program_code__in=learning.tutor_programs(request.user))
+    raise Http404
 
 
 @login_required
 def review(request: HttpRequest) -> HttpResponse:
-    _reviewer(request)
-    conversations = Conversation.objects.select_related("candidate")
+    conversations = _reviewable(request)
     shown = request.GET.get("show", "flagged")
     if shown == "flagged":
         conversations = conversations.filter(flagged=True)
@@ -146,8 +170,7 @@ def review(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def review_detail(request: HttpRequest, code) -> HttpResponse:
-    _reviewer(request)
-    found = Conversation.objects.filter(code=code).select_related("candidate").first()
+    found = _reviewable(request).filter(code=code).first()
     if found is None:
         raise Http404
     if request.method == "POST":

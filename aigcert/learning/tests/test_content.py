@@ -1,5 +1,6 @@
 """Lesson text: Markdown rendering, sanitizing, and the section anchors citations point at. No database."""
 
+import re
 from html.parser import HTMLParser
 
 from aigcert.learning import content
@@ -64,3 +65,13 @@ def test_embed_urls_need_https_and_an_allowed_host():
     assert not content.embed_url_allowed("https://evil.example/player.bilibili.com", hosts)
     assert not content.embed_url_allowed("https://x.player.bilibili.com/", hosts)
     assert not content.embed_url_allowed("javascript:alert(1)", hosts)
+
+
+def test_anchors_match_the_page_for_every_kind_of_heading():
+    text = "导言\n\n第一节\n---\n正文一\n\n  ## 第二节\n正文二\n\n> ## 引用里的标题\n\n## 第四节\n正文四"
+    html = content.markdown_render(text)
+    found = content.sections(text)
+    page_headings = dict(re.findall(r'<h2 id="(s-\d)">(.*?)</h2>', html))
+    assert {s.anchor: s.heading for s in found if s.anchor} == page_headings
+    assert [s.anchor for s in found] == ["", "s-1", "s-2", "s-3", "s-4"]
+    assert found[4].text == "正文四" and found[1].text == "正文一"

@@ -1,7 +1,7 @@
 """Periodic upkeep: close exam attempts past their deadline, queue again mock scores left pending, queue the scoring
 of formal sessions that ended (and machine runs a dead worker left), return expired marking locks to the queue,
 release results that are due, expire unpaid orders (releasing held seats), retry undelivered outbox events, send
-session reminders. `aigcert run` runs it
+session reminders, refresh the tutor's indexes daily. `aigcert run` runs it
 every minute; every step is idempotent, so running it twice is harmless."""
 
 import time
@@ -16,6 +16,7 @@ from aigcert.enrolment import api as enrolment
 from aigcert.marking import api as marking
 from aigcert.results import api as results
 from aigcert.scoring import api as scoring
+from aigcert.tutor import api as tutor
 
 
 class Command(BaseCommand):
@@ -36,9 +37,11 @@ class Command(BaseCommand):
             expired = billing.orders_expire()
             retried = outbox_retry()
             reminded = enrolment.booking_reminders_send(days_before=settings.SESSION_REMINDER_DAYS)
+            indexed = tutor.indexes_refresh_due()
             if options["verbosity"] > 1 or not every:
                 self.stdout.write(f"closed={closed} rescored={requeued} sessions={sessions} unlocked={unlocked} "
-                                  f"released={released} expired={expired} outbox={retried} reminders={reminded}")
+                                  f"released={released} expired={expired} outbox={retried} reminders={reminded} "
+                                  f"tutor_indexes={indexed}")
             if not every:
                 return
             time.sleep(every)
