@@ -243,6 +243,12 @@ def question_ask(*, user, program_code: str, lesson_code: str, text: str) -> Les
     question = LessonQuestion.objects.create(candidate=user, program_code=program_code, lesson_code=lesson_code,
                                              text=text)
     audit_record(actor=user, action="learning.question_asked", target=question, data={"lesson": lesson_code})
+    for assignment in TutorAssignment.objects.filter(program_code=program_code).select_related("tutor"):
+        tutor = assignment.tutor
+        notify(user_id=tutor.pk, language=tutor.language, email=None, kind="tutoring",
+               subject=gettext_lazy("A new question for the tutors"),
+               body=gettext_lazy("A candidate asked a question on lesson %(lesson)s of %(program)s."),
+               params={"lesson": lesson_code, "program": program.name}, link=f"/learn/tutoring/{question.code}/")
     return question
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from django.contrib import messages
@@ -171,14 +172,37 @@ def lesson_video(request: HttpRequest, code) -> HttpResponse:
         raise Http404
     if not (page.preview or access.full_access(request.user, page.program_code)):
         raise Http404
-    return _file_response(page.video, page.video_type, page.video.name.rsplit("/", 1)[-1])
+    return _file_response(page.video, page.video_type or "application/octet-stream",
+                          page.video.name.rsplit("/", 1)[-1], request)
 
 
-def _file_response(file, inline_type: str, filename: str) -> FileResponse:
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE_CHUNK = 4 * 1024 * 1024
+
+
+def _file_response(file, inline_type: str, filename: str, request: HttpRequest | None = None) -> HttpResponse:
     """Staff uploads, served from our own address: inline only as the type checked on upload (a picture or a
-    video), anything else as a download; never sniffed, and sandboxed should a browser render it anyway."""
-    if inline_type:
+    video), anything else as a download; never sniffed, and sandboxed should a browser render it anyway. A video
+    answers single byte ranges, so players can seek (and Safari plays it at all)."""
+    if request is not None and (match := _RANGE.match(request.headers.get("Range", ""))):
+        size = file.size
+        first, last = match.groups()
+        start = int(first) if first else max(0, size - int(last or 0))
+        end = min(int(last), size - 1) if first and last else size - 1
+        end = min(end, start + _RANGE_CHUNK - 1)  # players ask for "0-" and take what comes, a piece at a time
+        if start > end or start >= size:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        with file.open("rb") as handle:
+            handle.seek(start)
+            chunk = handle.read(end - start + 1)
+        response = HttpResponse(chunk, status=206, content_type=inline_type)
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response["Accept-Ranges"] = "bytes"
+    elif inline_type:
         response = FileResponse(file.open("rb"), content_type=inline_type)
+        response["Accept-Ranges"] = "bytes" if request is not None else "none"
     else:
         response = FileResponse(file.open("rb"), as_attachment=True, filename=filename,
                                 content_type="application/octet-stream")

@@ -216,3 +216,38 @@ def test_an_uploaded_video_is_served_only_to_readers_of_the_lesson(course, clien
     assert client.get(url).status_code == 404
     client.force_login(enrol(make_user(Role.CANDIDATE)))
     assert b"".join(client.get(url).streaming_content).endswith(b"fake-video")
+
+
+def test_videos_answer_byte_ranges_so_players_can_seek(course, client, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(make_user(Role.COURSE_EDITOR))
+    body = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4
+    client.post(f"{PAID_ONLY}edit/", {"body_md": "x", "video": SimpleUploadedFile("v.mp4", body, "video/mp4")})
+    url = f"/learn/video/{LessonPage.objects.get(program_code=GENERAL, lesson_code='L14').code}/"
+    part = client.get(url, HTTP_RANGE="bytes=12-21")
+    assert (part.status_code, part["Content-Range"], part.content) == (206, f"bytes 12-21/{len(body)}", body[12:22])
+    tail = client.get(url, HTTP_RANGE="bytes=-5")
+    assert tail.status_code == 206 and tail.content == body[-5:]
+    assert client.get(url, HTTP_RANGE=f"bytes={len(body)}-").status_code == 416
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes" and whole["Content-Type"] == "video/mp4"
+
+
+def test_tutors_hear_of_new_questions_and_see_open_ones_first(course, client, make_user):
+    from aigcert.core.api import inbox
+    from aigcert.learning.models import LessonQuestion
+
+    tutor = make_user(Role.TUTOR)
+    learning.demo_tutoring_load(tutor=tutor)
+    candidate = enrol(make_user(Role.CANDIDATE), program_code="aigc-professional")
+    client.force_login(candidate)
+    for n in range(3):
+        client.post("/learn/aigc-professional/L04/ask/", {"text": f"问题{n}"})
+    [note, *_rest] = inbox(tutor.pk)
+    assert note.kind == "tutoring" and note.link.startswith("/learn/tutoring/")
+    first = LessonQuestion.objects.order_by("created_at").first()
+    LessonQuestion.objects.exclude(pk=first.pk).update(state="answered", answer="好", answered_by=tutor)
+    client.force_login(tutor)
+    queue = client.get("/learn/tutoring/").context["questions"]
+    assert queue[0] == first and [q.state for q in queue] == ["open", "answered", "answered"]
