@@ -26,6 +26,7 @@ __all__ = [
     "is_answered",
     "objective_scorers",
     "option_label",
+    "plain_text",
     "posted_value",
     "practice_allowed",
     "practice_explanations",

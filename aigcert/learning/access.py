@@ -48,3 +48,8 @@ def exam_lock_register(lock: ExamLock) -> None:
 
 def in_formal_exam(user: Any) -> bool:
     return getattr(user, "is_authenticated", False) and any(lock(user.pk) for lock in _exam_locks)
+
+
+def lesson_readable(user: Any, program_code: str, page: Any) -> bool:
+    """Whether ``user`` may read a lesson whose page (or None) this is: a free preview, or full access."""
+    return bool(page is not None and page.preview) or full_access(user, program_code)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+
+from aigcert.itembank import api as itembank
 
 FILE_URL_PREFIX = "/learn/files/"
 
@@ -65,14 +66,7 @@ class Section:
 
 
 _SECTION = re.compile(r'<h2 id="(s-\d+)">(.*?)</h2>', re.S)
-_BLOCK_END = re.compile(r"</(p|li|tr|h3|h4|pre|blockquote)>|<br\s*/?>")
-
-
-def _plain(rendered: str) -> str:
-    """Readable text of rendered HTML: tags dropped, entities decoded, blank lines squeezed."""
-    text = html.unescape(re.sub(r"<[^>]+>", "", _BLOCK_END.sub("\n", rendered)))
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-
+_plain = itembank.plain_text
 
 def sections(text: str) -> list[Section]:
     """A lesson cut at its level-2 headings, from the very HTML the lesson page shows: a citation's anchor is

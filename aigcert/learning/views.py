@@ -71,7 +71,7 @@ def lesson(request: HttpRequest, program_code: str, lesson_code: str) -> HttpRes
     lesson = _lesson_or_404(program_code, lesson_code)
     page = selectors.lesson_page(program_code, lesson_code)
     unlocked = access.full_access(request.user, program_code)
-    if not unlocked and not (page and page.preview):
+    if not (unlocked or access.lesson_readable(request.user, program_code, page)):
         program = catalog.program_get(program_code)
         return render(request, "learning/locked.html", {"lesson": lesson, "program": program}, status=403)
     services.lesson_open(user=request.user, program_code=program_code, lesson_code=lesson_code)
@@ -96,7 +96,7 @@ def lesson_complete(request: HttpRequest, program_code: str, lesson_code: str) -
         return closed
     _lesson_or_404(program_code, lesson_code)
     page = selectors.lesson_page(program_code, lesson_code)
-    if not access.full_access(request.user, program_code) and not (page and page.preview):
+    if not access.lesson_readable(request.user, program_code, page):
         raise Http404
     services.lesson_complete(user=request.user, program_code=program_code, lesson_code=lesson_code)
     messages.success(request, _("Lesson completed."))
@@ -158,7 +158,7 @@ def lesson_file(request: HttpRequest, code) -> HttpResponse:
     if record is None:
         raise Http404
     page = record.page
-    if not (page.preview or access.full_access(request.user, page.program_code)) or access.in_formal_exam(request.user):
+    if not access.lesson_readable(request.user, page.program_code, page) or access.in_formal_exam(request.user):
         raise Http404
     return _file_response(record.file, record.content_type if record.kind == LessonFile.Kind.IMAGE else "",
                           record.file.name.rsplit("/", 1)[-1])
@@ -170,7 +170,7 @@ def lesson_video(request: HttpRequest, code) -> HttpResponse:
     page = LessonPage.objects.filter(code=code).exclude(video="").first()
     if page is None or access.in_formal_exam(request.user):
         raise Http404
-    if not (page.preview or access.full_access(request.user, page.program_code)):
+    if not access.lesson_readable(request.user, page.program_code, page):
         raise Http404
     return _file_response(page.video, page.video_type or "application/octet-stream",
                           page.video.name.rsplit("/", 1)[-1], request)

@@ -130,7 +130,7 @@ def _prepare(*, user, question: str, program_code: str, lesson_code: str, conver
             review = itembank.versions_review([practice.version_id]).get(practice.version_id)
             if review is not None:
                 prepared.practice_text += (f"\nAnswer: {', '.join(review.key_display)}\n"
-                                           f"Explanation: {_plain(review.explanation_html)}")
+                                           f"Explanation: {itembank.plain_text(review.explanation_html)}")
     quotable = [h for h in index.search(program_code, query, k=20, kinds=index.QUOTABLE)
                 if h.score >= policy.min_score]
     quotable = _visible(user, program_code, quotable)
@@ -149,10 +149,6 @@ def _prepare(*, user, question: str, program_code: str, lesson_code: str, conver
                          "url": f"/learn/{program_code}/#practice", "area": area_of.get(h.passage.ref, "")}
                         for h in practice_hits[:policy.related_practice]]
     return prepared
-
-
-def _plain(html: str) -> str:
-    return re.sub(r"<[^>]+>", "", html or "")
 
 
 def _quote_text(prepared: Prepared, shown: list[dict], *, after_failure: bool) -> str:
