@@ -91,6 +91,8 @@ DATA_DIR = Path(os.environ.get("AIGCERT_DATA_DIR", BASE_DIR / "var")).resolve()
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY_FROM_ENV = bool(os.environ.get("SECRET_KEY"))
 SECRET_KEY = os.environ.get("SECRET_KEY") or read_or_create_secret_key(DATA_DIR)
+# Earlier keys, comma-separated, while sessions and sealed issuer keys move to a new SECRET_KEY (docs/credentials.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "aigcert.core.views.csrf_failure"  # refuses as Django does, and logs it
@@ -120,6 +122,8 @@ INSTALLED_APPS = [
     "aigcert.scoring",
     "aigcert.marking",
     "aigcert.results",
+    "aigcert.credentials",
+    "aigcert.talent",
     "aigcert.tutor",
     # Composition layer: pages that gather several contexts.
     "aigcert.portal",

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("aigcert.scoring.urls")),
     path("", include("aigcert.marking.urls")),
     path("", include("aigcert.results.urls")),
+    path("", include("aigcert.credentials.urls")),
+    path("", include("aigcert.talent.urls")),
     path("", include("aigcert.learning.urls")),
     path("", include("aigcert.tutor.urls")),
     path("accounts/", include("aigcert.accounts.urls")),

@@ -9,9 +9,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.crypto import constant_time_compare
 
-from aigcert.accounts import rules, selectors, services
+from aigcert.accounts import rules, selectors, services, throttle
 from aigcert.accounts.data import DemoLogin, ProfileSummary
-from aigcert.accounts.demo import demo_accounts_ensure, demo_logins, demo_sitters_ensure, demo_user
+from aigcert.accounts.demo import (
+    demo_accounts_ensure,
+    demo_holders_ensure,
+    demo_logins,
+    demo_sitters_ensure,
+    demo_user,
+)
 from aigcert.accounts.models import Profile, User
 from aigcert.accounts.roles import STAFF_SIDE_ROLES, Role
 
@@ -22,7 +28,9 @@ __all__ = [
     "ProfileSummary",
     "Role",
     "candidate_ensure_for_import",
+    "client_ip",
     "demo_accounts_ensure",
+    "demo_holders_ensure",
     "demo_logins",
     "demo_sitters_ensure",
     "demo_user",
@@ -31,6 +39,7 @@ __all__ = [
     "legal_name_of",
     "legal_names",
     "login_still_valid",
+    "mailing_address_of",
     "mask_phone",
     "normalize_email",
     "normalize_phone",
@@ -38,6 +47,7 @@ __all__ = [
     "profile_legal_name_and_id",
     "profile_photo",
     "profile_summary",
+    "role_grant",
     "roles_required",
     "user_by_login",
     "user_by_phone",
@@ -136,6 +146,8 @@ ID_TYPE_RESIDENT = rules.ID_TYPE_RESIDENT
 
 
 candidate_ensure_for_import = services.candidate_ensure_for_import
+role_grant = services.role_grant
+client_ip = throttle.client_ip
 
 
 def roles_required(*roles: str) -> Callable:
@@ -154,3 +166,15 @@ def roles_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def mailing_address_of(user) -> str:
+    """The profile's postal address as one block of text for an envelope ('' when it is incomplete)."""
+    profile = selectors.profile_of(user)
+    if profile is None or not profile.has_mailing_address:
+        return ""
+    place = "".join(part for part in (profile.province, profile.city, profile.district, profile.address_line) if part)
+    lines = [f"{profile.recipient_name} {profile.recipient_phone}", place]
+    if profile.postal_code:
+        lines.append(profile.postal_code)
+    return "\n".join(lines)

@@ -92,17 +92,33 @@ def demo_user(role: str) -> User | None:
 DEMO_SITTERS = [("13800000011", "陈一"), ("13800000012", "林二"), ("13800000013", "周三"), ("13800000014", "吴四")]
 
 
+def _demo_candidate(phone: str, display_name: str, profile: dict) -> User:
+    """A demo candidate signing in by phone with the demo password, made once (an existing one is left as it is)."""
+    user = User.objects.filter(phone=phone).first()
+    if user is None:
+        user = User(phone=phone, display_name=display_name)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        RoleGrant.objects.get_or_create(user=user, role=Role.CANDIDATE)
+        Profile.objects.get_or_create(user=user, defaults=profile)
+    return user
+
+
 def demo_sitters_ensure() -> list[User]:
     """The demo's other candidates, created once (safe to run again)."""
-    users = []
     with transaction.atomic():
-        for phone, name in DEMO_SITTERS:
-            user = User.objects.filter(phone=phone).first()
-            if user is None:
-                user = User(phone=phone, display_name=f"{name}（演示考生）")
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-                RoleGrant.objects.get_or_create(user=user, role=Role.CANDIDATE)
-                Profile.objects.get_or_create(user=user, defaults={"legal_name": name})
-            users.append(user)
-    return users
+        return [_demo_candidate(phone, f"{name}（演示考生）", {"legal_name": name}) for phone, name in DEMO_SITTERS]
+
+
+# Certified people of the demo: the certificate office's queues and the talent database start with them.
+DEMO_HOLDERS = [("13800000021", "郑五", "浙江省", "杭州市"), ("13800000022", "王六", "广东省", "深圳市"),
+                ("13800000023", "冯七", "四川省", "成都市")]
+
+
+def demo_holders_ensure() -> list[User]:
+    """Demo candidates with a real-name profile and a mailing address, created once (safe to run again)."""
+    with transaction.atomic():
+        return [_demo_candidate(phone, f"{name}（演示学员）", {
+            "legal_name": name, "recipient_name": name, "recipient_phone": phone, "province": province,
+            "city": city, "district": "示范区", "address_line": "演示路1号", "postal_code": "100000"})
+            for phone, name, province, city in DEMO_HOLDERS]

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 
 from aigcert.catalog import rules, selectors
 from aigcert.catalog.data import (
+    CertificateFactsData,
     ExamPolicyData,
     FeeScheduleData,
     LessonData,
@@ -20,10 +21,12 @@ from aigcert.catalog.models import ItemType, Lesson, Program
 from aigcert.core.api import NotFound
 
 __all__ = [
+    "CertificateFactsData",
     "ItemType",
     "LessonData",
     "ProgramData",
     "StandardItemData",
+    "certificate_facts",
     "eligibility_check",
     "format_fen",
     "lessons_for_areas",
@@ -78,6 +81,27 @@ def program_get(code: str) -> ProgramData:
     if program is None:
         raise NotFound()
     return _program_data(program)
+
+
+def certificate_facts(code: str) -> CertificateFactsData:
+    program = selectors.program_with_policy(code)
+    if program is None:
+        raise NotFound()
+    series, direction = program.series, program.direction
+    policy = getattr(program, "exam_policy", None)
+    areas = list(program.standard_areas.order_by("order", "id"))
+    return CertificateFactsData(
+        program_code=program.code, program_name_zh=program.name_zh, program_name_en=program.name_en or program.name_zh,
+        level_zh=program.level_zh, level_en=program.level_en or program.level_zh,
+        direction_zh=direction.name_zh if direction else "",
+        direction_en=(direction.name_en or direction.name_zh) if direction else "",
+        title_zh=series.certificate_title_zh, title_en=series.certificate_title_en or series.certificate_title_zh,
+        issuer_zh=series.issuer_zh, issuer_en=series.issuer_en or series.issuer_zh,
+        summary_zh=program.summary_zh, summary_en=program.summary_en or program.summary_zh,
+        standard_areas_zh=tuple(a.title_zh for a in areas),
+        standard_areas_en=tuple(a.title_en or a.title_zh for a in areas),
+        pass_mark=policy.pass_mark if policy else None, total_score=policy.total_score if policy else None,
+    )
 
 
 def program_list_open() -> list[ProgramData]:

@@ -71,3 +71,27 @@ class LessonData:
     url: str  # the lesson's page in the course
     chapter_title: str = ""  # in the active language
     chapter_part: str = ""
+
+
+@dataclass(frozen=True)
+class CertificateFactsData:
+    """What a certificate of a program says, in both languages (a certificate is printed in Chinese and its
+    credential carries both)."""
+
+    program_code: str
+    program_name_zh: str
+    program_name_en: str
+    level_zh: str
+    level_en: str
+    direction_zh: str  # "" when the program has no direction
+    direction_en: str
+    title_zh: str  # the certificate's title, e.g. 《岗位能力适应评测证书》（AIGC技能系列）
+    title_en: str
+    issuer_zh: str
+    issuer_en: str
+    summary_zh: str
+    summary_en: str
+    standard_areas_zh: tuple[str, ...]  # the evaluation standard's areas: the credential's criteria
+    standard_areas_en: tuple[str, ...]
+    pass_mark: int | None
+    total_score: int | None

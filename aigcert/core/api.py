@@ -13,7 +13,7 @@ from aigcert.core.middleware import DefaultLanguageMiddleware
 from aigcert.core.models import BaseModel, TimestampedModel
 from aigcert.core.notify import inbox, inbox_mark_read, inbox_unread_count, notify
 from aigcert.core.outbox import outbox_publish, outbox_publish_many, outbox_retry, outbox_subscribe
-from aigcert.core.pdf import FONT_FAMILY, REGULAR_FONT, cjk_pdf
+from aigcert.core.pdf import FONT_FAMILY, REGULAR_FONT, cjk_font_subset, cjk_pdf
 from aigcert.core.readonly_admin import ReadOnlyAdmin
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "audit_events",
     "audit_record",
     "audit_record_many",
+    "cjk_font_subset",
     "cjk_pdf",
     "inbox",
     "inbox_mark_read",

@@ -14,6 +14,7 @@ __all__ = [
     "SeatData",
     "booking_reminders_send",
     "demo_candidate_book",
+    "demo_candidate_pass",
     "demo_candidate_unlock",
     "demo_candidates_seat",
     "demo_registration_load",
@@ -22,6 +23,7 @@ __all__ = [
     "enrolment_mark_certified",
     "enrolment_mark_sat",
     "enrolment_record_result",
+    "enrolments_awaiting_certificate",
     "enrolments_mark_sat",
     "enrolments_of",
     "program_unlocked",
@@ -51,6 +53,12 @@ def demo_candidates_seat(*, candidates, session_code: str, program_code: str) ->
     from aigcert.enrolment.demo import demo_candidates_seat as seat
 
     return seat(candidates=candidates, session_code=session_code, program_code=program_code)
+
+
+def demo_candidate_pass(*, candidate, finance, score: int, program_code: str = "aigc-general") -> str | None:
+    from aigcert.enrolment.demo import demo_candidate_pass as pass_
+
+    return pass_(candidate=candidate, finance=finance, score=score, program_code=program_code)
 
 
 def demo_candidate_unlock(*, candidate, finance) -> bool:
@@ -86,9 +94,15 @@ def enrolment_can_be_certified(enrolment_code: str) -> bool:
     return _by_code(enrolment_code).state == rules.BALANCE_PAID
 
 
-def enrolment_mark_certified(*, enrolment_code: str, actor=None) -> EnrolmentData:
-    services.enrolment_mark_certified(enrolment=_by_code(enrolment_code), actor=actor)
-    return enrolment_get(enrolment_code)
+def enrolment_mark_certified(*, enrolment_code: str, actor=None) -> str:
+    """Returns the enrolment's state (certified). Called once per certificate issued, so it reads no more."""
+    return services.enrolment_mark_certified(enrolment=_by_code(enrolment_code), actor=actor).state
+
+
+def enrolments_awaiting_certificate() -> list[str]:
+    """Codes of enrolments whose balance is paid and that are not certified yet (all of them: the certificate office
+    issues within weeks, so these are the payments of a month or two)."""
+    return [str(code) for code in Enrolment.objects.filter(state=rules.BALANCE_PAID).values_list("code", flat=True)]
 
 
 def program_unlocked(user, program_code: str) -> bool:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from aigcert.billing.data import OrderData
 from aigcert.exams.data import SessionData
@@ -34,6 +34,7 @@ class EnrolmentData:
     retakes_used: int
     next_retake_fee_fen: int
     result_score: int | None
+    result_at: datetime | None  # when the result was recorded: for a pass, the day of the pass notice
     candidate_id: int
     booking: BookingData | None
     pending_order: OrderData | None

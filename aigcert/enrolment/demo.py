@@ -66,6 +66,24 @@ def demo_candidate_unlock(*, candidate, finance, program_code: str = "aigc-gener
 
 
 @transaction.atomic
+def demo_candidate_pass(*, candidate, finance, score: int, program_code: str = "aigc-general") -> str | None:
+    """An enrolment that passed (as if a session's results had been released) with the balance paid by bank
+    transfer; None when the candidate has one for this program already. Returns the enrolment code."""
+    from aigcert.billing import api as billing
+    from aigcert.enrolment import services
+    from aigcert.enrolment.models import Enrolment
+
+    if Enrolment.objects.filter(candidate=candidate, program_code=program_code).exists():
+        return None
+    enrolment = Enrolment.objects.create(candidate=candidate, program_code=program_code, state="sat")
+    services.enrolment_record_result(enrolment=enrolment, passed=True, score=score)
+    order = billing.order_for_subject(str(enrolment.code), billing.BALANCE)
+    billing.offline_payment_confirm(order_code=order.code, bank_ref=f"DEMO-{enrolment.code.hex[:10].upper()}",
+                                    amount_fen=order.total_fen, actor=finance)
+    return str(enrolment.code)
+
+
+@transaction.atomic
 def demo_candidate_book(*, candidate, session_code: str, program_code: str = "aigc-general") -> str | None:
     """Book the demo candidate (deposit paid) into a session; returns the ticket number, or None when they hold a
     seat already."""

@@ -57,7 +57,7 @@ def enrolment_views(enrolments: list[Enrolment]) -> list[EnrolmentData]:
             state_label=str(e.get_state_display()),
             next_step=rules.next_step(e.state, has_booking=booking is not None, order_pending=pending is not None),
             org_pk=e.organization_id, retakes_used=e.retakes_used, next_retake_fee_fen=fee,
-            result_score=e.result_score, candidate_id=e.candidate_id,
+            result_score=e.result_score, result_at=e.result_at, candidate_id=e.candidate_id,
             booking=booking_data(booking, sessions[booking.session_id], program.exam.ticket_days_before)
             if booking else None,
             pending_order=pending, orders=mine,

@@ -6,11 +6,13 @@ from django.shortcuts import render
 from aigcert.accounts import api as accounts_api
 from aigcert.catalog import api as catalog_api
 from aigcert.core.api import inbox_unread_count, join_list
+from aigcert.credentials import api as credentials_api
 from aigcert.enrolment import api as enrolment_api
 from aigcert.learning import api as learning_api
 from aigcert.orgs import api as orgs_api
 from aigcert.results import api as results_api
 from aigcert.scoring import api as scoring_api
+from aigcert.talent import api as talent_api
 from aigcert.tutor import api as tutor_api
 
 
@@ -35,6 +37,9 @@ def center(request):
         "courses": _courses(request.user, enrolments),
         "tutor_conversations": tutor_api.conversations_count(request.user.pk),
         "results": [(r, catalog_api.program_name(r.program_code)) for r in results_api.results_of(request.user.pk)],
+        "certificates": credentials_api.certificates_of(request.user.pk),
+        "talent": talent_api.talent_summary(request.user),
+        "employer": talent_api.employer_verified(request.user),
     }
     return render(request, "portal/center.html", context)
 
@@ -60,4 +65,7 @@ def _courses(user, enrolments) -> list[dict]:
 
 @accounts_api.roles_required(*accounts_api.STAFF_SIDE_ROLES)
 def staff_home(request):
-    return render(request, "portal/staff_home.html", {"roles": join_list(accounts_api.user_role_labels(request.user))})
+    return render(request, "portal/staff_home.html", {
+        "roles": join_list(accounts_api.user_role_labels(request.user)),
+        "platform_staff": accounts_api.user_has_any_role(request.user, [accounts_api.Role.STAFF]),
+    })

@@ -23,9 +23,16 @@ def last_option(item):
     return option_choice(item, -1)
 
 
+def keyed_single_choice(item):
+    """The key of a single-choice item, no answer to the others."""
+    if item["item_type"] != "single_choice":
+        return None
+    return itembank.versions_review([item["version_id"]])[item["version_id"]].key[0]
+
+
 def test_a_session_is_scored_once_every_attempt_closed(sitting, django_capture_on_commit_callbacks):
     session = sitting.session(program_code=GENERAL)
-    attempts = [sitting.sit(session, answer=first_option), sitting.sit(session, answer=last_option),
+    attempts = [sitting.sit(session, answer=first_option), sitting.sit(session, answer=keyed_single_choice),
                 sitting.sit(session, answer=lambda item: None)]
     with django_capture_on_commit_callbacks(execute=True):
         state = scoring.session_scoring_request(session_code=str(session.code), actor=sitting.exam_admin)
@@ -38,9 +45,11 @@ def test_a_session_is_scored_once_every_attempt_closed(sitting, django_capture_o
         assert {slot: Decimal(v) for slot, v in score.slots.items()} == expected
         assert score.objective_points == sum(expected.values())
         assert (score.kind, score.session_code, score.unscored_items) == ("formal", str(session.code), 0)
-    # an empty paper scores zero, and the two answer sheets differ
+    # an empty paper scores zero; the sheet keyed on every single choice earns each of those slots in full
     totals = [AttemptScore.objects.get(attempt_id=a.pk).objective_points for a in attempts]
-    assert totals[2] == 0 and totals[0] != totals[1]
+    singles = [i for i in exams.paper_get(attempts[1].paper_id).items if i["item_type"] == "single_choice"]
+    assert singles and totals[2] == 0
+    assert totals[1] == sum(Decimal(i["points"]) for i in singles)
     assert [e.data["attempts"] for e in audit_events(action="scoring.session_score")] == [3]
 
 

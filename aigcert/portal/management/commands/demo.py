@@ -4,12 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from aigcert.accounts import api as accounts_api
+from aigcert.credentials import api as credentials_api
 from aigcert.delivery import api as delivery_api
 from aigcert.enrolment import api as enrolment_api
 from aigcert.exams import api as exams_api
 from aigcert.itembank import api as itembank_api
 from aigcert.learning import api as learning_api
 from aigcert.scoring import api as scoring_api
+from aigcert.talent import api as talent_api
 from aigcert.tutor import api as tutor_api
 
 
@@ -60,6 +62,15 @@ class Command(BaseCommand):
         passages = tutor_api.demo_index_build()
         self.stdout.write(f"Courses: {lessons} demo lessons written; the AI tutor indexed {passages} passages "
                           "(it quotes the course; set LLM_BASE_URL, LLM_API_KEY and LLM_MODEL for generated answers).")
+        office, finance = accounts_api.demo_user(accounts_api.Role.CERT_OFFICE), accounts_api.demo_user(
+            accounts_api.Role.FINANCE)
+        if credentials_api.demo_certificates_load(office=office, finance=finance):
+            self.stdout.write("Certificates: three demo holders passed and paid the balance; one certificate waits "
+                              "to be issued, one to be printed, one is in the post (/office/certificates/).")
+        holder = accounts_api.demo_holders_ensure()[1]
+        talent_api.demo_talent_load(holder=holder, employer_user=accounts_api.demo_user(accounts_api.Role.EMPLOYER),
+                                    staff=accounts_api.demo_user(accounts_api.Role.STAFF))
+        self.stdout.write(f"Talent database: the demo employer is verified; {holder.phone} (王六) is opted in.")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {logins[0].password})"))
         for login in logins:
             self.stdout.write(f"  {login.role_label:<28} {login.login}")

@@ -1,8 +1,8 @@
 """Periodic upkeep: close exam attempts past their deadline, queue again mock scores left pending, queue the scoring
 of formal sessions that ended (and machine runs a dead worker left), return expired marking locks to the queue,
 release results that are due, expire unpaid orders (releasing held seats), retry undelivered outbox events, send
-session reminders, refresh the tutor's indexes daily. `aigcert run` runs it
-every minute; every step is idempotent, so running it twice is harmless."""
+session reminders, refresh the tutor's indexes daily, prepare certificates a failed listener left unprepared.
+`aigcert run` runs it every minute; every step is idempotent, so running it twice is harmless."""
 
 import time
 
@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from aigcert.billing import api as billing
 from aigcert.core.api import outbox_retry
+from aigcert.credentials import api as credentials
 from aigcert.delivery import api as delivery
 from aigcert.enrolment import api as enrolment
 from aigcert.marking import api as marking
@@ -38,10 +39,11 @@ class Command(BaseCommand):
             retried = outbox_retry()
             reminded = enrolment.booking_reminders_send(days_before=settings.SESSION_REMINDER_DAYS)
             indexed = tutor.indexes_refresh_due()
+            prepared = credentials.certificates_prepare_due()
             if options["verbosity"] > 1 or not every:
                 self.stdout.write(f"closed={closed} rescored={requeued} sessions={sessions} unlocked={unlocked} "
                                   f"released={released} expired={expired} outbox={retried} reminders={reminded} "
-                                  f"tutor_indexes={indexed}")
+                                  f"tutor_indexes={indexed} certificates={prepared}")
             if not every:
                 return
             time.sleep(every)

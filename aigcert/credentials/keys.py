@@ -1,0 +1,82 @@
+"""The issuer's signing keys: generated here, sealed at rest, rotated by the certificate office (ADR 0021).
+
+A key's did:key is the issuer identifier on what it signed, so anyone can check a credential's signature without
+asking us; whether that DID is ours is answered by the issuer profile we publish, which lists every key, retired
+ones included (a rotation must not invalidate certificates already in people's hands).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import cache
+
+from cryptography.fernet import Fernet, MultiFernet
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from aigcert.core.api import audit_record, now
+from aigcert.credentials import openbadges
+from aigcert.credentials.models import IssuerKey
+
+
+def _fernet_of(secret: str) -> Fernet:
+    digest = hashlib.sha256(b"aigcert issuer key seal|" + secret.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _fernet() -> MultiFernet:
+    """Seals with SECRET_KEY; unseals with it or any of SECRET_KEY_FALLBACKS, so the secret can change (keys sealed
+    with the old one keep working until `issuer_key_rotate` seals a new key with the new one)."""
+    return MultiFernet([_fernet_of(settings.SECRET_KEY), *(_fernet_of(s) for s in settings.SECRET_KEY_FALLBACKS)])
+
+
+def _seal(secret: Ed25519PrivateKey) -> str:
+    return _fernet().encrypt(openbadges.secret_key_multibase(secret).encode()).decode()
+
+
+@cache
+def _secret_of(did: str, sealed: str) -> Ed25519PrivateKey:
+    return openbadges.secret_key_from_multibase(_fernet().decrypt(sealed.encode()).decode())
+
+
+def issuer_key_rotate(*, actor) -> IssuerKey:
+    """A new signing key; the old one retires (it still verifies what it signed). Audited."""
+    secret = Ed25519PrivateKey.generate()
+    did = openbadges.did_key_of(secret.public_key())
+    with transaction.atomic():
+        retired = list(IssuerKey.objects.select_for_update().filter(active=True))
+        IssuerKey.objects.filter(pk__in=[k.pk for k in retired]).update(active=False, retired_at=now())
+        key = IssuerKey.objects.create(did=did, public_key_multibase=openbadges.public_key_multibase(
+            secret.public_key()), secret_key_sealed=_seal(secret), active=True)
+        audit_record(actor=actor, action="credentials.issuer_key_rotated", target=key,
+                     data={"did": did, "retired": [k.did for k in retired]})
+    return key
+
+
+def issuer_key_active() -> IssuerKey:
+    """The key that signs now; the first call on a new installation makes one."""
+    key = IssuerKey.objects.filter(active=True).first()
+    if key is not None:
+        return key
+    try:
+        return issuer_key_rotate(actor=None)
+    except IntegrityError:  # another process made the first key at the same moment
+        return IssuerKey.objects.get(active=True)
+
+
+def signing_key(key: IssuerKey) -> Ed25519PrivateKey:
+    return _secret_of(key.did, key.secret_key_sealed)
+
+
+def issuer_public_key(verification_method: str) -> Ed25519PublicKey | None:
+    """The public key behind a verification method, if the DID is one of ours (active or retired)."""
+    did = verification_method.split("#", 1)[0]
+    if not IssuerKey.objects.filter(did=did).exists():
+        return None
+    return openbadges.public_key_from_did_key(verification_method)
+
+
+def issuer_dids() -> list[str]:
+    return list(IssuerKey.objects.order_by("created_at", "id").values_list("did", flat=True))
