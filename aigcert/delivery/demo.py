@@ -80,6 +80,10 @@ def demo_marked_session_load(*, candidates, exam_admin) -> str | None:
     from aigcert.delivery import services
     from aigcert.itembank import api as itembank
 
+    # Checked before the session is made: a second run within the same minute would otherwise collide with the
+    # first run's session (one live session per program, start and sitting).
+    if any(e.program_code == MARKED_PROGRAM for c in candidates for e in enrolment.enrolments_of(c)):
+        return None
     with transaction.atomic():
         start = (now() - timedelta(minutes=10)).replace(second=0, microsecond=0)
         session = exams.demo_session_soon(program_code=MARKED_PROGRAM, start_at=start, actor=exam_admin)

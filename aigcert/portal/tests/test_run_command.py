@@ -35,6 +35,12 @@ def test_demo_then_run_serves_the_site_and_the_printed_logins_work(sqlite_env):
                           text=True, timeout=300, check=False)
     assert demo.returncode == 0, demo.stderr
     assert "13800000001" in demo.stdout
+    # A newcomer who runs it again straight away (same minute: the demo's sessions start on the minute) resets
+    # the logins and adds nothing twice.
+    again = subprocess.run([sys.executable, "-m", "aigcert", "demo"], env=sqlite_env, capture_output=True,
+                           text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr
+    assert "0 exam sessions added" in again.stdout and "13800000001" in again.stdout
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "aigcert", "run", "--port", str(port), "--web-workers", "1"],
