@@ -2,7 +2,8 @@
 
 A key's did:key is the issuer identifier on what it signed, so anyone can check a credential's signature without
 asking us; whether that DID is ours is answered by the issuer profile we publish, which lists every key, retired
-ones included (a rotation must not invalidate certificates already in people's hands).
+ones included (a rotation must not invalidate certificates already in people's hands). A key whose secret may have
+leaked is withdrawn instead: it verifies nothing any more, and what it signed is signed again with the active key.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
-from aigcert.core.api import audit_record, now
+from aigcert.core.api import DomainError, audit_record, now
 from aigcert.credentials import openbadges
 from aigcert.credentials.models import IssuerKey
 
@@ -55,6 +57,29 @@ def issuer_key_rotate(*, actor) -> IssuerKey:
     return key
 
 
+@transaction.atomic
+def issuer_key_withdraw(*, did: str, reason: str, actor) -> IssuerKey:
+    """Stop trusting a key whose secret leaked or may have: from now on nothing it signed verifies (a thief could
+    sign anything, with any date). If it was the signing key, a new one takes over. Audited; withdrawing a key
+    withdrawn already changes nothing. What it signed must then be signed again (services.credentials_resign)."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise DomainError(gettext("Give the reason (at least 4 characters)."), field="reason")
+    key = IssuerKey.objects.select_for_update().filter(did=did).first()
+    if key is None:
+        raise DomainError(gettext("No issuer key %(did)s.") % {"did": did}, field="did")
+    if key.withdrawn_at is not None:
+        return key
+    if key.active:
+        issuer_key_rotate(actor=actor)
+        key.refresh_from_db()
+    key.withdrawn_at, key.withdrawn_reason = now(), reason[:300]
+    key.save(update_fields=["withdrawn_at", "withdrawn_reason", "updated_at"])
+    audit_record(actor=actor, action="credentials.issuer_key_withdrawn", target=key,
+                 data={"did": did, "reason": key.withdrawn_reason})
+    return key
+
+
 def issuer_key_active() -> IssuerKey:
     """The key that signs now; the first call on a new installation makes one."""
     key = IssuerKey.objects.filter(active=True).first()
@@ -70,12 +95,26 @@ def signing_key(key: IssuerKey) -> Ed25519PrivateKey:
     return _secret_of(key.did, key.secret_key_sealed)
 
 
+def did_of(verification_method: str) -> str:
+    return verification_method.split("#", 1)[0]
+
+
 def issuer_public_key(verification_method: str) -> Ed25519PublicKey | None:
-    """The public key behind a verification method, if the DID is one of ours (active or retired)."""
-    did = verification_method.split("#", 1)[0]
-    if not IssuerKey.objects.filter(did=did).exists():
+    """The public key behind a verification method, if the DID is one of our trusted keys (active or retired)."""
+    if not IssuerKey.objects.filter(did=did_of(verification_method), withdrawn_at__isnull=True).exists():
         return None
     return openbadges.public_key_from_did_key(verification_method)
+
+
+def issuer_public_key_any(verification_method: str) -> Ed25519PublicKey | None:
+    """As :func:`issuer_public_key`, withdrawn keys included: to tell "signed by a key we withdrew" from "not ours"."""
+    if not IssuerKey.objects.filter(did=did_of(verification_method)).exists():
+        return None
+    return openbadges.public_key_from_did_key(verification_method)
+
+
+def issuer_key_withdrawn(verification_method: str) -> bool:
+    return IssuerKey.objects.filter(did=did_of(verification_method), withdrawn_at__isnull=False).exists()
 
 
 def issuer_dids() -> list[str]:

@@ -9,7 +9,8 @@ from aigcert.core.api import BaseModel, TimestampedModel, UnicodeJSONEncoder
 
 class IssuerKey(TimestampedModel):
     """An Ed25519 key the platform signs credentials with. Its did:key is the issuer's identifier on the credentials
-    it signed, so they verify from the credential alone; retired keys stay for verifying what they signed."""
+    it signed, so they verify from the credential alone; retired keys stay for verifying what they signed, withdrawn
+    ones verify nothing."""
 
     did = models.CharField(_("DID"), max_length=120, unique=True)
     public_key_multibase = models.CharField(_("public key (multibase)"), max_length=80)
@@ -17,6 +18,10 @@ class IssuerKey(TimestampedModel):
     secret_key_sealed = models.TextField(_("sealed secret key"))
     active = models.BooleanField(_("signs new credentials"), default=False)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    # Withdrawn: no longer trusted at all (its secret leaked or may have), so what it signed stops verifying and is
+    # signed again with the active key.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("issuer key")

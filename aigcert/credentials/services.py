@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -22,7 +22,7 @@ from aigcert.accounts import api as accounts
 from aigcert.catalog import api as catalog
 from aigcert.core.api import DomainError, NotFound, audit_record, notify, now, outbox_publish, today
 from aigcert.credentials import documents, keys, openbadges, rules
-from aigcert.credentials.models import Certificate, SerialCounter, StatusList
+from aigcert.credentials.models import Certificate, IssuerKey, SerialCounter, StatusList
 from aigcert.credentials.policy import credentials_policy
 from aigcert.credentials.rules import CERTIFICATE_CHANGED
 from aigcert.enrolment import api as enrolment
@@ -196,6 +196,60 @@ def _sign(certificate: Certificate, facts=None) -> None:
     certificate.credential = openbadges.proof_add(
         document, secret_key=keys.signing_key(key), verification_method=openbadges.verification_method_of(key.did),
         created=documents.iso_instant(now()))
+
+
+def _signed_by(document: object, did: str) -> bool:
+    proof = document.get("proof") if isinstance(document, dict) else None
+    return isinstance(proof, dict) and keys.did_of(str(proof.get("verificationMethod", ""))) == did
+
+
+RESIGN_CHUNK = 200
+
+
+def credentials_resign(*, did: str, actor=None, progress: Callable[[int, int], None] | None = None) -> int:
+    """Sign again, with the active key, the status lists and certificate credentials that ``did`` signed: after a
+    withdrawal, so that holders' fresh downloads and the served lists verify. One short transaction per
+    credential, so the office can issue and revoke meanwhile; a run cut off is finished by running it again.
+    Returns how many certificates were signed again; audited."""
+    key = IssuerKey.objects.filter(did=did).first()
+    if key is None or key.active:
+        raise DomainError(gettext("Only a key that no longer signs can have its credentials signed again."),
+                          field="did")
+    for list_id in StatusList.objects.order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            status_list = StatusList.objects.select_for_update().get(pk=list_id)
+            if _signed_by(status_list.credential, did):
+                _status_list_sign(status_list)
+    ids = list(Certificate.objects.exclude(state=rules.PENDING).order_by("id").values_list("id", flat=True))
+    facts: dict[str, catalog.CertificateFactsData] = {}
+    resigned = 0
+    for start in range(0, len(ids), RESIGN_CHUNK):
+        chunk = ids[start:start + RESIGN_CHUNK]
+        for pk, credential in Certificate.objects.filter(pk__in=chunk).values_list("id", "credential"):
+            if not _signed_by(credential, did):
+                continue
+            with transaction.atomic():
+                certificate = (Certificate.objects.select_for_update(of=("self",)).select_related("status_list")
+                               .get(pk=pk))
+                if not _signed_by(certificate.credential, did):  # signed again meanwhile (a second run)
+                    continue
+                program = certificate.program_code
+                facts.setdefault(program, catalog.certificate_facts(program))
+                _sign(certificate, facts[program])
+                certificate.save(update_fields=["credential", "updated_at"])
+            resigned += 1
+        if progress is not None:
+            progress(min(start + RESIGN_CHUNK, len(ids)), len(ids))
+    audit_record(actor=actor, action="credentials.resigned", target=key, data={"did": did, "certificates": resigned})
+    return resigned
+
+
+def issuer_key_withdraw(*, did: str, reason: str, actor=None,
+                        progress: Callable[[int, int], None] | None = None) -> tuple[IssuerKey, int]:
+    """Withdraw a key that may have leaked (a new one signs from now on if it was the signing key), then sign again
+    everything it signed. Returns the withdrawn key and how many certificates were signed again."""
+    key = keys.issuer_key_withdraw(did=did, reason=reason, actor=actor)
+    return key, credentials_resign(did=did, actor=actor, progress=progress)
 
 
 def _issue(certificate: Certificate, *, actor, on: date, facts=None) -> None:

@@ -23,8 +23,8 @@ from aigcert.credentials import keys, openbadges, rules
 from aigcert.credentials.models import Certificate, StatusList
 from aigcert.credentials.policy import credentials_policy
 
-VALID, REVOKED, REPLACED, NOT_FOUND, TAMPERED, NOT_A_CREDENTIAL = (
-    "valid", "revoked", "replaced", "not_found", "tampered", "not_a_credential")
+VALID, REVOKED, REPLACED, NOT_FOUND, TAMPERED, NOT_A_CREDENTIAL, KEY_WITHDRAWN = (
+    "valid", "revoked", "replaced", "not_found", "tampered", "not_a_credential", "key_withdrawn")
 MAX_FILE_BYTES = 256 * 1024
 
 
@@ -180,11 +180,14 @@ def verify_document(raw: bytes | str | dict) -> Verdict:
             return Verdict(NOT_A_CREDENTIAL)
     if not isinstance(document, dict) or "proof" not in document or "credentialSubject" not in document:
         return Verdict(NOT_A_CREDENTIAL)
-    checked = openbadges.proof_verify(document, public_key_for=keys.issuer_public_key)
+    checked = openbadges.proof_verify(document, public_key_for=keys.issuer_public_key_any)
     if checked == openbadges.UNKNOWN_KEY:
         return Verdict(NOT_FOUND)  # signed, but not by this platform
     if checked != openbadges.VALID:
         return Verdict(TAMPERED)
+    if keys.issuer_key_withdrawn(document["proof"]["verificationMethod"]):
+        # Whoever took the key could have signed this: nothing of it is shown. The holder's fresh copy verifies.
+        return Verdict(KEY_WITHDRAWN)
     credential_id = str(document.get("id", ""))
     certificate = None
     if credential_id.startswith("urn:uuid:"):

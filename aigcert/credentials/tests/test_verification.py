@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from aigcert.core.api import audit_events
 from aigcert.credentials import keys, openbadges, rules, services, verification
 from aigcert.credentials.models import Certificate, IssuerKey, StatusList
 
@@ -100,6 +101,87 @@ def test_revoking_after_a_key_rotation(issued, office):
     listed = StatusList.objects.get().credential
     assert listed["proof"]["verificationMethod"].split("#")[0] != certificate.credential["issuer"]["id"]
     assert verification.verify_document(certificate.credential).outcome == "revoked"
+
+
+def test_withdrawing_a_leaked_signing_key(issued, office, client, tmp_path, capsys):
+    """After a leak nothing the key signed verifies, a thief's forgery included; holders' fresh copies and the
+    served list are signed again with a new key; the command runs again without doing anything twice."""
+    kept, ended = issued("泄露甲"), issued("泄露乙")
+    services.certificate_revoke(code=ended.code, reason="撤销测试", actor=office)
+    leaked = IssuerKey.objects.get(active=True)
+    old_copy, old_ended = copy.deepcopy(kept.credential), copy.deepcopy(ended.credential)
+    # What the thief can do with the secret: sign a credential for someone who never passed.
+    forged = {k: v for k, v in old_copy.items() if k != "proof"}
+    forged["credentialSubject"] = {**forged["credentialSubject"], "name": "冒名者"}
+    forged = openbadges.proof_add(forged, secret_key=keys.signing_key(leaked), verification_method=old_copy[
+        "proof"]["verificationMethod"], created=old_copy["proof"]["created"])
+    assert verification.verify_document(forged).outcome == "valid"  # before the withdrawal it would pass
+
+    call_command("issuer_key_withdraw", "--reason", "密钥文件可能泄露")
+    assert "2 certificate credentials signed again." in capsys.readouterr().out
+    leaked.refresh_from_db()
+    fresh_key = IssuerKey.objects.get(active=True)
+    assert leaked.withdrawn_at is not None and not leaked.active and fresh_key.pk != leaked.pk
+    for document in (old_copy, forged, old_ended):
+        verdict = verification.verify_document(document)
+        assert (verdict.outcome, verdict.certificate) == ("key_withdrawn", None)
+    kept.refresh_from_db()
+    ended.refresh_from_db()
+    assert keys.did_of(kept.credential["proof"]["verificationMethod"]) == fresh_key.did
+    assert kept.credential["id"] == old_copy["id"] and kept.credential["issuer"]["id"] == fresh_key.did
+    assert verification.verify_document(kept.credential).outcome == "valid"
+    assert verification.verify_document(ended.credential).outcome == "revoked"
+    listed = served_list(client, ended)
+    assert keys.did_of(listed["proof"]["verificationMethod"]) == fresh_key.did
+    assert openbadges.status_list_is_set(listed["credentialSubject"]["encodedList"], ended.status_index)
+    profile = {k["id"]: k for k in client.get(reverse("credentials:issuer")).json()["keys"]}
+    assert profile[leaked.did]["withdrawn"] and profile[fresh_key.did]["withdrawn"] is None
+    (tmp_path / "old.json").write_text(json.dumps(old_copy, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_credential", str(tmp_path / "old.json"))
+    assert exit_info.value.code == 6 and capsys.readouterr().out.startswith("KEY_WITHDRAWN: ")
+    [withdrawal] = audit_events(action="credentials.issuer_key_withdrawn")
+    assert withdrawal.data == {"did": leaked.did, "reason": "密钥文件可能泄露"}
+    assert audit_events(action="credentials.resigned")[0].data == {"did": leaked.did, "certificates": 2}
+
+    # Again (a run that was cut off is finished this way): nothing is withdrawn or signed twice.
+    call_command("issuer_key_withdraw", leaked.did, "--reason", "再次执行")
+    assert audit_events(action="credentials.resigned")[0].data == {"did": leaked.did, "certificates": 0}
+    assert len(audit_events(action="credentials.issuer_key_withdrawn")) == 1
+    assert IssuerKey.objects.get(active=True).pk == fresh_key.pk
+    kept.refresh_from_db()
+    assert verification.verify_document(kept.credential).outcome == "valid"
+
+    # The public page shows the verdict and nothing of what the file claims.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    page = client.post(reverse("credentials:verify_file"), {"credential": SimpleUploadedFile(
+        "c.json", json.dumps(forged, ensure_ascii=False).encode())}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-outcome="key_withdrawn"' in page and "签名密钥已被发证方撤回" in page and "冒名者" not in page
+
+
+def test_withdrawing_a_retired_key_keeps_the_signing_key(issued):
+    old = issued("旧钥")
+    retired = IssuerKey.objects.get(active=True)
+    keys.issuer_key_rotate(actor=None)
+    signing = IssuerKey.objects.get(active=True)
+    new = issued("新钥")
+    key, resigned = services.issuer_key_withdraw(did=retired.did, reason="旧钥匙丢失", actor=None)
+    assert (key.pk, resigned) == (retired.pk, 1)
+    assert IssuerKey.objects.get(active=True).pk == signing.pk
+    old.refresh_from_db()
+    assert keys.did_of(old.credential["proof"]["verificationMethod"]) == signing.did
+    assert verification.verify_document(old.credential).outcome == "valid"
+    assert verification.verify_document(new.credential).outcome == "valid"
+
+
+def test_a_withdrawal_needs_a_reason_and_a_known_key(issued):
+    issued()
+    with pytest.raises(CommandError, match="reason"):
+        call_command("issuer_key_withdraw", "--reason", "no")
+    with pytest.raises(CommandError, match="No issuer key"):
+        call_command("issuer_key_withdraw", "did:key:z6MkNotOurs", "--reason", "密钥泄露")
+    assert not IssuerKey.objects.filter(withdrawn_at__isnull=False).exists()
+    assert IssuerKey.objects.count() == 1
 
 
 def test_a_site_that_moved_host_still_verifies_its_files(issued, settings):

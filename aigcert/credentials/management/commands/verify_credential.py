@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from aigcert.credentials import verification
 
 EXIT = {verification.VALID: 0, verification.REVOKED: 2, verification.REPLACED: 2, verification.NOT_FOUND: 3,
-        verification.TAMPERED: 4, verification.NOT_A_CREDENTIAL: 5}
+        verification.TAMPERED: 4, verification.NOT_A_CREDENTIAL: 5, verification.KEY_WITHDRAWN: 6}
 
 
 class Command(BaseCommand):
@@ -35,6 +35,8 @@ class Command(BaseCommand):
             verification.NOT_FOUND: _("not a certificate issued by this platform."),
             verification.TAMPERED: _("the content does not match the issuer's signature."),
             verification.NOT_A_CREDENTIAL: _("the file is not a signed credential."),
+            verification.KEY_WITHDRAWN: _("signed with a key the issuer has withdrawn; ask the holder for a fresh copy "
+                                          "or verify by certificate number."),
         }
         # The verdict word stays English whatever the language, for scripts; the explanation is translated.
         self.stdout.write(f"{verdict.outcome.upper()}: {labels[verdict.outcome]}")
