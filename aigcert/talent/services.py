@@ -209,7 +209,8 @@ def profile_save(*, user, region: str, bio: str, links: list[str], skills: list[
         TalentSkill.objects.filter(profile=profile).delete()
         TalentSkill.objects.bulk_create([TalentSkill(profile=profile, program_code=p, item_code=i)
                                          for p, i in (rules.skill_split(k) for k in sorted(chosen))])
-        _holdings_apply(profile, held)
+        # Read again under the lock: a revocation synced since the check above must not be undone by this save.
+        _holdings_apply(profile, credentials.holdings_of(user.pk))
         audit_record(actor=user, action="talent.profile_saved", target=profile,
                      data={"skills": len(chosen), "links": len(links), "bio_chars": len(bio),
                            "name_shown": name_shown})

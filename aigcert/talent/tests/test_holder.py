@@ -160,6 +160,25 @@ def test_a_revoked_certificate_leaves_the_profile_and_then_the_search(english, h
     assert "You hold no certificate at the moment" in client.get(ME).content.decode()
 
 
+def test_a_save_racing_a_revocation_does_not_bring_the_revoked_program_back(holder, monkeypatch):
+    professional = certify(holder, PROFESSIONAL)
+    join(holder)
+    real = services.credentials.holdings_of
+    revoked = []
+
+    def revoked_while_the_form_is_checked(user_id):
+        held = real(user_id)  # read before the revocation, as a concurrent request would have
+        if not revoked:
+            revoked.append(professional.pk)
+            revoke(professional)  # the revocation and its sync land in between
+        return held
+
+    monkeypatch.setattr(services.credentials, "holdings_of", revoked_while_the_form_is_checked)
+    join(holder, bio="改了简介。")
+    profile = TalentProfile.objects.get(user=holder)
+    assert list(profile.holdings.values_list("program_code", flat=True)) == [GENERAL]
+
+
 def test_export_has_the_holders_data_and_nobody_elses(client, holder, make_holder, employer):
     other = make_holder(legal_name="孙八")
     join(holder, bio="我的简介", skills=["aigc-general:A2.1"])
