@@ -15,7 +15,7 @@ from functools import cache
 from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext
 
 from aigcert.core.api import DomainError, audit_record, now
@@ -65,16 +65,20 @@ def issuer_key_withdraw(*, did: str, reason: str, actor) -> IssuerKey:
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise DomainError(gettext("Give the reason (at least 4 characters)."), field="reason")
+    did = did_of(did.strip())  # a verificationMethod pasted from a file names the key too
+    # FOR UPDATE waits for signers that share-locked this key (issuer_key_for_signing) to commit, so the re-signing
+    # pass that follows sees everything they signed with it.
     key = IssuerKey.objects.select_for_update().filter(did=did).first()
     if key is None:
-        raise DomainError(gettext("No issuer key %(did)s.") % {"did": did}, field="did")
+        raise DomainError(gettext("There is no issuer key %(did)s.") % {"did": did}, field="did")
     if key.withdrawn_at is not None:
         return key
     if key.active:
         issuer_key_rotate(actor=actor)
         key.refresh_from_db()
-    key.withdrawn_at, key.withdrawn_reason = now(), reason[:300]
-    key.save(update_fields=["withdrawn_at", "withdrawn_reason", "updated_at"])
+    # The secret goes too: nothing can sign with a withdrawn key again, by mistake or otherwise.
+    key.withdrawn_at, key.withdrawn_reason, key.secret_key_sealed = now(), reason[:300], ""
+    key.save(update_fields=["withdrawn_at", "withdrawn_reason", "secret_key_sealed", "updated_at"])
     audit_record(actor=actor, action="credentials.issuer_key_withdrawn", target=key,
                  data={"did": did, "reason": key.withdrawn_reason})
     return key
@@ -89,6 +93,22 @@ def issuer_key_active() -> IssuerKey:
         return issuer_key_rotate(actor=None)
     except IntegrityError:  # another process made the first key at the same moment
         return IssuerKey.objects.get(active=True)
+
+
+def issuer_key_for_signing() -> IssuerKey:
+    """The active key, share-locked (on PostgreSQL) until the caller's transaction ends: a withdrawal locks the key
+    for update, so it waits for signatures in flight instead of missing them. SQLite lets one writer at a time."""
+    for _attempt in range(3):
+        key = issuer_key_active()
+        if connection.vendor != "postgresql":
+            return key
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT active FROM credentials_issuerkey WHERE id = %s FOR SHARE", [key.pk])
+            row = cursor.fetchone()
+        if row and row[0]:
+            return key
+        # Rotated or withdrawn while we waited for the lock: the new active key signs.
+    raise DomainError(gettext("The signing key is changing; try again in a moment."))
 
 
 def signing_key(key: IssuerKey) -> Ed25519PrivateKey:

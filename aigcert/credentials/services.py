@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -179,7 +180,7 @@ def _status_entry_new() -> tuple[StatusList, int]:
 
 
 def _status_list_sign(status_list: StatusList) -> None:
-    key = keys.issuer_key_active()
+    key = keys.issuer_key_for_signing()
     revoked = list(Certificate.objects.filter(status_list=status_list, state__in=[rules.REVOKED, rules.REPLACED])
                    .values_list("status_index", flat=True))
     moment = now()
@@ -191,7 +192,7 @@ def _status_list_sign(status_list: StatusList) -> None:
 
 
 def _sign(certificate: Certificate, facts=None) -> None:
-    key = keys.issuer_key_active()
+    key = keys.issuer_key_for_signing()
     document = documents.open_badge(certificate, key, facts)
     certificate.credential = openbadges.proof_add(
         document, secret_key=keys.signing_key(key), verification_method=openbadges.verification_method_of(key.did),
@@ -206,11 +207,36 @@ def _signed_by(document: object, did: str) -> bool:
 RESIGN_CHUNK = 200
 
 
-def credentials_resign(*, did: str, actor=None, progress: Callable[[int, int], None] | None = None) -> int:
+@dataclass(frozen=True)
+class Resigned:
+    certificates: int
+    failed: tuple[str, ...]  # numbers of certificates that could not be signed again (logged; a rerun retries)
+
+
+def _resign_one(pk: int, did: str, facts: dict[str, catalog.CertificateFactsData]) -> bool:
+    with transaction.atomic():
+        certificate = (Certificate.objects.select_for_update(of=("self",)).select_related("status_list", "candidate")
+                       .get(pk=pk))
+        if not _signed_by(certificate.credential, did):  # signed again meanwhile (a second run)
+            return False
+        program = certificate.program_code
+        if program not in facts:
+            facts[program] = catalog.certificate_facts(program)
+        _sign(certificate, facts[program])
+        certificate.save(update_fields=["credential", "updated_at"])
+        if certificate.state in rules.HELD_STATES:
+            _tell(certificate, "certificate", gettext_lazy("Download your credential again"),
+                  gettext_lazy("The digital credential of your certificate %(number)s for %(program)s was signed "
+                               "again with a new key. Copies downloaded earlier no longer verify: download it "
+                               "again and replace any copy you have shared."))
+    return True
+
+
+def credentials_resign(*, did: str, actor=None, progress: Callable[[int, int], None] | None = None) -> Resigned:
     """Sign again, with the active key, the status lists and certificate credentials that ``did`` signed: after a
-    withdrawal, so that holders' fresh downloads and the served lists verify. One short transaction per
-    credential, so the office can issue and revoke meanwhile; a run cut off is finished by running it again.
-    Returns how many certificates were signed again; audited."""
+    withdrawal, so that holders' fresh downloads and the served lists verify; holders are told to download again.
+    One short transaction per credential, so the office can issue and revoke meanwhile; one that fails is logged and
+    left for a rerun, which finishes what a cut-off run left. Audited."""
     key = IssuerKey.objects.filter(did=did).first()
     if key is None or key.active:
         raise DomainError(gettext("Only a key that no longer signs can have its credentials signed again."),
@@ -222,34 +248,31 @@ def credentials_resign(*, did: str, actor=None, progress: Callable[[int, int], N
                 _status_list_sign(status_list)
     ids = list(Certificate.objects.exclude(state=rules.PENDING).order_by("id").values_list("id", flat=True))
     facts: dict[str, catalog.CertificateFactsData] = {}
-    resigned = 0
+    resigned, failed = 0, []
     for start in range(0, len(ids), RESIGN_CHUNK):
         chunk = ids[start:start + RESIGN_CHUNK]
-        for pk, credential in Certificate.objects.filter(pk__in=chunk).values_list("id", "credential"):
+        for pk, number, credential in (Certificate.objects.filter(pk__in=chunk)
+                                       .values_list("id", "number", "credential")):
             if not _signed_by(credential, did):
                 continue
-            with transaction.atomic():
-                certificate = (Certificate.objects.select_for_update(of=("self",)).select_related("status_list")
-                               .get(pk=pk))
-                if not _signed_by(certificate.credential, did):  # signed again meanwhile (a second run)
-                    continue
-                program = certificate.program_code
-                facts.setdefault(program, catalog.certificate_facts(program))
-                _sign(certificate, facts[program])
-                certificate.save(update_fields=["credential", "updated_at"])
-            resigned += 1
+            try:
+                resigned += _resign_one(pk, did, facts)
+            except Exception:  # one certificate must not stop the rest; the log and the result name it
+                logger.exception("certificate %s could not be signed again", number)
+                failed.append(number or str(pk))
         if progress is not None:
             progress(min(start + RESIGN_CHUNK, len(ids)), len(ids))
-    audit_record(actor=actor, action="credentials.resigned", target=key, data={"did": did, "certificates": resigned})
-    return resigned
+    audit_record(actor=actor, action="credentials.resigned", target=key,
+                 data={"did": did, "certificates": resigned, "failed": failed})
+    return Resigned(certificates=resigned, failed=tuple(failed))
 
 
 def issuer_key_withdraw(*, did: str, reason: str, actor=None,
-                        progress: Callable[[int, int], None] | None = None) -> tuple[IssuerKey, int]:
+                        progress: Callable[[int, int], None] | None = None) -> tuple[IssuerKey, Resigned]:
     """Withdraw a key that may have leaked (a new one signs from now on if it was the signing key), then sign again
-    everything it signed. Returns the withdrawn key and how many certificates were signed again."""
+    everything it signed. Returns the withdrawn key and what was signed again."""
     key = keys.issuer_key_withdraw(did=did, reason=reason, actor=actor)
-    return key, credentials_resign(did=did, actor=actor, progress=progress)
+    return key, credentials_resign(did=key.did, actor=actor, progress=progress)
 
 
 def _issue(certificate: Certificate, *, actor, on: date, facts=None) -> None:

@@ -147,13 +147,18 @@ def status_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def issuer(request: HttpRequest) -> HttpResponse:
-    """The issuer's keys, active, retired and withdrawn: how a verifier knows a did:key is ours, and that nothing a
-    withdrawn key signed is to be trusted."""
-    rows = [{"id": k.did, "publicKeyMultibase": k.public_key_multibase, "active": k.active,
-             "created": k.created_at.isoformat(), "retired": k.retired_at.isoformat() if k.retired_at else None,
-             "withdrawn": k.withdrawn_at.isoformat() if k.withdrawn_at else None}
-            for k in keys.IssuerKey.objects.order_by("created_at", "id")]
-    return _json({"name": "aigcert", "url": request.build_absolute_uri("/"), "keys": rows})
+    """The issuer's keys: ``keys`` (active and retired) are how a verifier knows a did:key is ours; nothing signed
+    by one of ``withdrawnKeys`` is to be trusted (kept apart, so a check for "is it listed" can't accept them)."""
+    trusted, withdrawn = [], []
+    for k in keys.IssuerKey.objects.order_by("created_at", "id"):
+        row = {"id": k.did, "publicKeyMultibase": k.public_key_multibase, "active": k.active,
+               "created": k.created_at.isoformat(), "retired": k.retired_at.isoformat() if k.retired_at else None}
+        if k.withdrawn_at is None:
+            trusted.append(row)
+        else:
+            withdrawn.append({**row, "withdrawn": k.withdrawn_at.isoformat()})
+    return _json({"name": "aigcert", "url": request.build_absolute_uri("/"), "keys": trusted,
+                  "withdrawnKeys": withdrawn})
 
 
 # The holder --------------------------------------------------------------------------------------------------------

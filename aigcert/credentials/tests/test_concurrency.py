@@ -58,3 +58,54 @@ def test_two_revocations_at_once_both_reach_the_list(issued, office):
     encoded = StatusList.objects.get().credential["credentialSubject"]["encodedList"]
     assert openbadges.status_list_is_set(encoded, first.status_index)
     assert openbadges.status_list_is_set(encoded, second.status_index)
+
+
+def test_a_certificate_signed_while_its_key_is_withdrawn_is_signed_again(passed, office):
+    """An office issuing with the old key when the withdrawal starts: the withdrawal waits for it to commit, so its
+    re-signing pass doesn't miss the new certificate."""
+    from django.db import transaction
+
+    from aigcert.credentials import keys, verification
+    from aigcert.credentials.models import IssuerKey
+
+    pending = Certificate.objects.get(enrolment_code=passed("签发中")[1])
+    old_key = keys.issuer_key_active()
+    signed, finish = threading.Event(), threading.Event()
+    outcomes: dict = {}
+
+    def issue():
+        try:
+            with transaction.atomic():
+                services.certificates_issue(codes=[pending.code], actor=office)
+                signed.set()
+                finish.wait(timeout=30)  # the transaction stays open while the withdrawal starts
+        except Exception as exc:
+            outcomes["issue"] = exc
+        finally:
+            signed.set()
+            connection.close()
+
+    def withdraw():
+        try:
+            signed.wait(timeout=30)
+            outcomes["withdraw"] = services.issuer_key_withdraw(did=old_key.did, reason="并发撤回", actor=None)[1]
+        except Exception as exc:
+            outcomes["withdraw"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue), threading.Thread(target=withdraw)]
+    for t in threads:
+        t.start()
+    signed.wait(timeout=30)
+    threads[1].join(timeout=2)
+    waited = threads[1].is_alive()  # blocked on the key the open issue holds
+    finish.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert "issue" not in outcomes and waited, outcomes
+    assert outcomes["withdraw"].certificates == 1 and outcomes["withdraw"].failed == ()
+    pending.refresh_from_db()
+    new_key = IssuerKey.objects.get(active=True)
+    assert pending.credential["issuer"]["id"] == new_key.did != old_key.did
+    assert verification.verify_document(pending.credential).outcome == "valid"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -103,25 +104,37 @@ def test_revoking_after_a_key_rotation(issued, office):
     assert verification.verify_document(certificate.credential).outcome == "revoked"
 
 
+def forged_with(key: IssuerKey, document: dict, name: str) -> dict:
+    """What a thief holding ``key``'s secret can do: sign a credential for someone who never passed."""
+    forged = {k: v for k, v in document.items() if k != "proof"}
+    forged["credentialSubject"] = {**forged["credentialSubject"], "name": name}
+    return openbadges.proof_add(forged, secret_key=keys.signing_key(key), verification_method=document["proof"][
+        "verificationMethod"], created=document["proof"]["created"])
+
+
+def notified(certificate) -> list[str]:
+    Notification = apps.get_model("core", "Notification")
+    return list(Notification.objects.filter(user_id=certificate.candidate_id, kind="certificate")
+                .values_list("subject", flat=True))
+
+
 def test_withdrawing_a_leaked_signing_key(issued, office, client, tmp_path, capsys):
     """After a leak nothing the key signed verifies, a thief's forgery included; holders' fresh copies and the
-    served list are signed again with a new key; the command runs again without doing anything twice."""
+    served list are signed again with a new key, and holders are told to download again."""
     kept, ended = issued("泄露甲"), issued("泄露乙")
     services.certificate_revoke(code=ended.code, reason="撤销测试", actor=office)
     leaked = IssuerKey.objects.get(active=True)
     old_copy, old_ended = copy.deepcopy(kept.credential), copy.deepcopy(ended.credential)
-    # What the thief can do with the secret: sign a credential for someone who never passed.
-    forged = {k: v for k, v in old_copy.items() if k != "proof"}
-    forged["credentialSubject"] = {**forged["credentialSubject"], "name": "冒名者"}
-    forged = openbadges.proof_add(forged, secret_key=keys.signing_key(leaked), verification_method=old_copy[
-        "proof"]["verificationMethod"], created=old_copy["proof"]["created"])
+    forged = forged_with(leaked, old_copy, "冒名者")
     assert verification.verify_document(forged).outcome == "valid"  # before the withdrawal it would pass
+    told_before = len(notified(kept)), len(notified(ended))
 
-    call_command("issuer_key_withdraw", "--reason", "密钥文件可能泄露")
+    call_command("issuer_key_withdraw", leaked.did, "--reason", "密钥文件可能泄露")
     assert "2 certificate credentials signed again." in capsys.readouterr().out
     leaked.refresh_from_db()
     fresh_key = IssuerKey.objects.get(active=True)
     assert leaked.withdrawn_at is not None and not leaked.active and fresh_key.pk != leaked.pk
+    assert leaked.secret_key_sealed == ""  # nothing can sign with it again
     for document in (old_copy, forged, old_ended):
         verdict = verification.verify_document(document)
         assert (verdict.outcome, verdict.certificate) == ("key_withdrawn", None)
@@ -131,32 +144,74 @@ def test_withdrawing_a_leaked_signing_key(issued, office, client, tmp_path, caps
     assert kept.credential["id"] == old_copy["id"] and kept.credential["issuer"]["id"] == fresh_key.did
     assert verification.verify_document(kept.credential).outcome == "valid"
     assert verification.verify_document(ended.credential).outcome == "revoked"
+    # The holder of the certificate that holds is told to download again; the revoked one's holder is not.
+    assert (len(notified(kept)), len(notified(ended))) == (told_before[0] + 1, told_before[1])
+    assert {"Download your credential again", "请重新下载电子凭证"} & set(notified(kept))
     listed = served_list(client, ended)
     assert keys.did_of(listed["proof"]["verificationMethod"]) == fresh_key.did
     assert openbadges.status_list_is_set(listed["credentialSubject"]["encodedList"], ended.status_index)
-    profile = {k["id"]: k for k in client.get(reverse("credentials:issuer")).json()["keys"]}
-    assert profile[leaked.did]["withdrawn"] and profile[fresh_key.did]["withdrawn"] is None
+    profile = client.get(reverse("credentials:issuer")).json()
+    assert [k["id"] for k in profile["keys"]] == [fresh_key.did]
+    assert [(k["id"], bool(k["withdrawn"])) for k in profile["withdrawnKeys"]] == [(leaked.did, True)]
     (tmp_path / "old.json").write_text(json.dumps(old_copy, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(SystemExit) as exit_info:
         call_command("verify_credential", str(tmp_path / "old.json"))
     assert exit_info.value.code == 6 and capsys.readouterr().out.startswith("KEY_WITHDRAWN: ")
     [withdrawal] = audit_events(action="credentials.issuer_key_withdrawn")
     assert withdrawal.data == {"did": leaked.did, "reason": "密钥文件可能泄露"}
-    assert audit_events(action="credentials.resigned")[0].data == {"did": leaked.did, "certificates": 2}
+    assert audit_events(action="credentials.resigned")[0].data == {"did": leaked.did, "certificates": 2,
+                                                                   "failed": []}
+    api = client.post(reverse("credentials:api_verify"), json.dumps(forged), content_type="application/json")
+    assert api.json() == {"outcome": "key_withdrawn", "valid": False}
 
-    # Again (a run that was cut off is finished this way): nothing is withdrawn or signed twice.
-    call_command("issuer_key_withdraw", leaked.did, "--reason", "再次执行")
-    assert audit_events(action="credentials.resigned")[0].data == {"did": leaked.did, "certificates": 0}
-    assert len(audit_events(action="credentials.issuer_key_withdrawn")) == 1
-    assert IssuerKey.objects.get(active=True).pk == fresh_key.pk
-    kept.refresh_from_db()
-    assert verification.verify_document(kept.credential).outcome == "valid"
-
-    # The public page shows the verdict and nothing of what the file claims.
+    # The public page shows the verdict and nothing of the certificate the file copies.
     from django.core.files.uploadedfile import SimpleUploadedFile
     page = client.post(reverse("credentials:verify_file"), {"credential": SimpleUploadedFile(
         "c.json", json.dumps(forged, ensure_ascii=False).encode())}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert 'data-outcome="key_withdrawn"' in page and "签名密钥已被发证方撤回" in page and "冒名者" not in page
+    assert 'data-outcome="key_withdrawn"' in page and "签名密钥已被发证机构撤回" in page
+    assert kept.number not in page and 'id="verdict-number"' not in page
+
+
+def test_a_cut_off_withdrawal_is_finished_by_running_it_again(issued, capsys):
+    certificate = issued("中断")
+    leaked = IssuerKey.objects.get(active=True)
+    keys.issuer_key_withdraw(did=leaked.did, reason="密钥可能泄露", actor=None)  # the run stops before re-signing
+    certificate.refresh_from_db()
+    assert verification.verify_document(certificate.credential).outcome == "key_withdrawn"
+    fresh_key = IssuerKey.objects.get(active=True)
+
+    # Without a DID the command refuses (by habit one would withdraw the new, healthy key).
+    with pytest.raises(CommandError, match="did"):
+        call_command("issuer_key_withdraw", "--reason", "再次执行")
+    call_command("issuer_key_withdraw", certificate.credential["proof"]["verificationMethod"], "--reason", "再次执行")
+    assert "1 certificate credentials signed again." in capsys.readouterr().out
+    certificate.refresh_from_db()
+    assert verification.verify_document(certificate.credential).outcome == "valid"
+    assert IssuerKey.objects.get(active=True).pk == fresh_key.pk
+    assert len(audit_events(action="credentials.issuer_key_withdrawn")) == 1
+    call_command("issuer_key_withdraw", leaked.did, "--reason", "第三次执行")  # nothing left: nothing done
+    assert audit_events(action="credentials.resigned")[0].data["certificates"] == 0
+
+
+def test_a_status_list_signed_by_a_withdrawn_key_is_not_believed(issued):
+    """A list the withdrawn key signed (a thief's, say, saying a good certificate is revoked) is ignored until it
+    is signed again: the record decides meanwhile."""
+    first = issued("名单旧钥")
+    old_key = IssuerKey.objects.get(active=True)
+    keys.issuer_key_rotate(actor=None)
+    later = issued("名单新钥")  # signed by the new key; its entry sits in the list the old key signed
+    status_list = StatusList.objects.get()
+    assert keys.did_of(status_list.credential["proof"]["verificationMethod"]) == old_key.did
+    document = {k: v for k, v in status_list.credential.items() if k != "proof"}
+    encoded = openbadges.status_list_encode([later.status_index], status_list.length)
+    document["credentialSubject"] = {**document["credentialSubject"], "encodedList": encoded}
+    StatusList.objects.filter(pk=status_list.pk).update(credential=openbadges.proof_add(
+        document, secret_key=keys.signing_key(old_key), verification_method=status_list.credential["proof"][
+            "verificationMethod"], created=status_list.credential["proof"]["created"]))
+    assert verification.verify_document(later.credential).outcome == "revoked"  # believed while the key is trusted
+    keys.issuer_key_withdraw(did=old_key.did, reason="旧钥匙泄露", actor=None)
+    assert verification.verify_document(later.credential).outcome == "valid"
+    assert first.state == "issued"
 
 
 def test_withdrawing_a_retired_key_keeps_the_signing_key(issued):
@@ -165,8 +220,8 @@ def test_withdrawing_a_retired_key_keeps_the_signing_key(issued):
     keys.issuer_key_rotate(actor=None)
     signing = IssuerKey.objects.get(active=True)
     new = issued("新钥")
-    key, resigned = services.issuer_key_withdraw(did=retired.did, reason="旧钥匙丢失", actor=None)
-    assert (key.pk, resigned) == (retired.pk, 1)
+    key, result = services.issuer_key_withdraw(did=retired.did, reason="旧钥匙丢失", actor=None)
+    assert (key.pk, result.certificates, result.failed) == (retired.pk, 1, ())
     assert IssuerKey.objects.get(active=True).pk == signing.pk
     old.refresh_from_db()
     assert keys.did_of(old.credential["proof"]["verificationMethod"]) == signing.did
@@ -174,11 +229,35 @@ def test_withdrawing_a_retired_key_keeps_the_signing_key(issued):
     assert verification.verify_document(new.credential).outcome == "valid"
 
 
+def test_one_certificate_that_cannot_be_signed_again_does_not_stop_the_rest(issued, monkeypatch):
+    broken, fine = issued("坏证"), issued("好证")
+    leaked = IssuerKey.objects.get(active=True)
+    real = services._sign
+
+    def sign(certificate, facts=None):
+        if certificate.pk == broken.pk:
+            raise ValueError("a program the catalog no longer has")
+        return real(certificate, facts)
+
+    monkeypatch.setattr(services, "_sign", sign)
+    with pytest.raises(CommandError, match=broken.number):
+        call_command("issuer_key_withdraw", leaked.did, "--reason", "密钥泄露")
+    fine.refresh_from_db()
+    broken.refresh_from_db()
+    assert verification.verify_document(fine.credential).outcome == "valid"
+    assert verification.verify_document(broken.credential).outcome == "key_withdrawn"
+    monkeypatch.setattr(services, "_sign", real)
+    call_command("issuer_key_withdraw", leaked.did, "--reason", "密钥泄露")  # the cause fixed: run it again
+    broken.refresh_from_db()
+    assert verification.verify_document(broken.credential).outcome == "valid"
+
+
 def test_a_withdrawal_needs_a_reason_and_a_known_key(issued):
     issued()
+    active = IssuerKey.objects.get(active=True)
     with pytest.raises(CommandError, match="reason"):
-        call_command("issuer_key_withdraw", "--reason", "no")
-    with pytest.raises(CommandError, match="No issuer key"):
+        call_command("issuer_key_withdraw", active.did, "--reason", "no")
+    with pytest.raises(CommandError, match="no issuer key"):
         call_command("issuer_key_withdraw", "did:key:z6MkNotOurs", "--reason", "密钥泄露")
     assert not IssuerKey.objects.filter(withdrawn_at__isnull=False).exists()
     assert IssuerKey.objects.count() == 1

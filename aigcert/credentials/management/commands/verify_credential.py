@@ -36,7 +36,7 @@ class Command(BaseCommand):
             verification.TAMPERED: _("the content does not match the issuer's signature."),
             verification.NOT_A_CREDENTIAL: _("the file is not a signed credential."),
             verification.KEY_WITHDRAWN: _("signed with a key the issuer has withdrawn; ask the holder for a fresh copy "
-                                          "or verify by certificate number."),
+                                          "or verify by certificate number and name."),
         }
         # The verdict word stays English whatever the language, for scripts; the explanation is translated.
         self.stdout.write(f"{verdict.outcome.upper()}: {labels[verdict.outcome]}")
